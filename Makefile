@@ -1,0 +1,35 @@
+# The two commands of the README, and what they need. Each sets up a fresh machine by itself.
+#   make build   builds every briefing from the shipped data into output/
+#   make test    runs the whole suite: lint, format, types, tests
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: build test lint typecheck pytest clean
+
+build: $(STAMP)
+	$(BIN)/reportgen build
+
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check reportgen tests
+	$(BIN)/ruff format --check reportgen tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+# Reinstalled whenever the dependencies change.
+$(STAMP): pyproject.toml scripts/install-system-deps
+	./scripts/install-system-deps
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --editable '.[dev]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) output/*.pdf .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,93 @@
+"""Audience profiles (which sections, which template, what may be shown) and redaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from reportgen.errors import AudienceError
+from reportgen.loading import load_model
+from reportgen.models import Briefing, Identifier, Model, ShortText, Sourced, Text, Visibility
+from reportgen.paths import BUILTIN_AUDIENCES
+
+TemplateName = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*\.html\.j2$")
+]
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class Audience(Model):
+    """One audience's variant of a briefing; loaded from ``<name>.yaml`` in an audiences folder."""
+
+    name: Identifier
+    description: Text = Field(description="One line, shown by `reportgen audiences`.")
+    template: TemplateName = "briefing.html.j2"
+    sections: tuple[Identifier, ...] | None = Field(
+        default=None, description="Section ids in the order to show them; all when omitted."
+    )
+    visibility: frozenset[Visibility] = frozenset({Visibility.PUBLIC})
+    page_limit: Annotated[int, Field(ge=1, le=500)] | None = None
+    marking: ShortText = Field(description="Classification marking printed on every page.")
+
+
+def load_audiences(folder: Path = BUILTIN_AUDIENCES) -> dict[str, Audience]:
+    """Every profile in ``folder``, by name; a profile's name must match its file name."""
+    audiences: dict[str, Audience] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        audience = load_model(path, Audience)
+        if audience.name != path.stem:
+            raise AudienceError(f"{path}: name {audience.name!r} must match the file name")
+        audiences[audience.name] = audience
+    return audiences
+
+
+def select(names: Sequence[str], available: dict[str, Audience]) -> list[Audience]:
+    """The named audiences in the order given (every one when ``names`` is empty)."""
+    if not names:
+        return list(available.values())
+    unknown = [name for name in names if name not in available]
+    if unknown:
+        raise AudienceError(
+            f"unknown audience {', '.join(map(repr, unknown))}; available: {', '.join(available)}"
+        )
+    return [available[name] for name in dict.fromkeys(names)]
+
+
+def tailor(briefing: Briefing, audience: Audience) -> Briefing:
+    """The briefing as this audience may see it: chosen sections, in order, nothing it may not see.
+
+    Redaction walks every model, so an item marked internal anywhere in the data is dropped.
+    """
+    if audience.sections is None:
+        sections = briefing.sections
+    else:
+        missing = [sid for sid in audience.sections if sid not in {s.id for s in briefing.sections}]
+        if missing:
+            raise AudienceError(
+                f"audience {audience.name!r} asks for sections the briefing does not have: "
+                f"{', '.join(missing)}"
+            )
+        sections = tuple(briefing.section(section_id) for section_id in audience.sections)
+    chosen = briefing.model_copy(update={"sections": sections})
+    return _redact(chosen, audience.visibility)
+
+
+def _redact(model: ModelT, allowed: frozenset[Visibility]) -> ModelT:
+    updates: dict[str, object] = {}
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, tuple):
+            kept = tuple(
+                _redact(item, allowed) if isinstance(item, BaseModel) else item
+                for item in value
+                if not (isinstance(item, Sourced) and item.visibility not in allowed)
+            )
+            if kept != value:
+                updates[name] = kept
+        elif isinstance(value, BaseModel):
+            updates[name] = _redact(value, allowed)
+    return model.model_copy(update=updates) if updates else model

@@ -1,0 +1,86 @@
+"""The pipeline: load once, render and lay out every requested variant, then write them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportgen.audiences import Audience, load_audiences, select, tailor
+from reportgen.errors import PageLimitError
+from reportgen.loading import load_briefing
+from reportgen.models import Briefing
+from reportgen.paths import BUILTIN_TEMPLATES, DEFAULT_OUTPUT, SHIPPED_DATA
+from reportgen.templating import make_environment, render_html
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One audience's rendering of a briefing, before it becomes a PDF."""
+
+    audience: Audience
+    briefing: Briefing
+    html: str
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.briefing.id}-{self.audience.name}.pdf"
+
+
+@dataclass(frozen=True)
+class BuiltFile:
+    """A PDF that a build wrote."""
+
+    audience: str
+    path: Path
+    pages: int
+    size: int
+
+
+def render_variants(data: Path, audience_names: Sequence[str] = ()) -> list[Variant]:
+    """Load and validate ``data`` and render each audience's HTML; writes nothing."""
+    briefing = load_briefing(data)
+    audiences = select(audience_names, load_audiences())
+    environment = make_environment()
+    variants = []
+    for audience in audiences:
+        tailored = tailor(briefing, audience)
+        variants.append(Variant(audience, tailored, render_html(tailored, audience, environment)))
+    return variants
+
+
+def build(
+    data: Path = SHIPPED_DATA,
+    audience_names: Sequence[str] = (),
+    out_dir: Path = DEFAULT_OUTPUT,
+) -> list[BuiltFile]:
+    """Build the PDF of each requested audience (all when none is named) into ``out_dir``.
+
+    Every variant is rendered and laid out before the first file is written, so bad data, a
+    broken template or a page limit overrun leaves every earlier output as it was.
+    """
+    from reportgen.pdf import render_pdf, write_atomically
+
+    variants = render_variants(data, audience_names)
+    allowed_roots = (BUILTIN_TEMPLATES, data.resolve().parent)
+    documents = []
+    for variant in variants:
+        logger.info("laying out %s", variant.file_name)
+        pdf = render_pdf(variant.html, base_dir=BUILTIN_TEMPLATES, allowed_roots=allowed_roots)
+        limit = variant.audience.page_limit
+        if limit is not None and pdf.pages > limit:
+            raise PageLimitError(
+                f"audience {variant.audience.name!r} has a limit of {limit} pages, "
+                f"but its PDF has {pdf.pages}"
+            )
+        documents.append((variant, pdf))
+
+    built = []
+    for variant, pdf in documents:
+        target = out_dir / variant.file_name
+        write_atomically(target, pdf.content)
+        built.append(BuiltFile(variant.audience.name, target, pdf.pages, len(pdf.content)))
+    return built

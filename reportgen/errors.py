@@ -1,0 +1,70 @@
+"""Every error reportgen raises on purpose, under one base class the CLI can catch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class ReportgenError(Exception):
+    """Base of every error caused by the user's data, templates or options.
+
+    The CLI prints ``str(error)`` and exits with status 1; anything else is a bug.
+    """
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in one input file, located as precisely as the parser allows."""
+
+    file: str
+    line: int | None
+    message: str
+    field: str | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        what = f"{self.field}: {self.message}" if self.field else self.message
+        return f"{where}: {what}"
+
+
+class DataError(ReportgenError):
+    """Raised when a data or profile file cannot be read, parsed or validated.
+
+    Carries every problem found, so the user fixes them all in one pass.
+    """
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+class AudienceError(ReportgenError):
+    """Raised when an audience is unknown or its profile does not fit the briefing."""
+
+
+class TemplateError(ReportgenError):
+    """Raised when a template is missing, does not parse, or fails while rendering.
+
+    The message names the template file and line.
+    """
+
+
+class ResourceError(ReportgenError):
+    """Raised when a template or stylesheet asks for a resource that is refused or missing.
+
+    Raised instead of writing a PDF with holes in it.
+    """
+
+
+class BuildError(ReportgenError):
+    """Raised when WeasyPrint fails or the PDF cannot be written to the output folder."""
+
+
+class PageLimitError(BuildError):
+    """Raised when a variant is longer than its audience's page limit."""

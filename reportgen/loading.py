@@ -1,0 +1,133 @@
+"""YAML files to validated models; the only module that sees raw dicts, and maps errors to lines."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from reportgen.errors import DataError, Problem
+from reportgen.models import Briefing
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+# A briefing is a few kilobytes; anything near this is a mistake or an attack on the parser.
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+Location = tuple[int | str, ...]
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate keys instead of silently keeping the last one."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        seen: dict[Hashable, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (first given on line {seen[key] + 1})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_briefing(path: Path) -> Briefing:
+    """Read, parse and validate a briefing data file, or raise `DataError` listing every problem."""
+    return load_model(path, Briefing)
+
+
+def load_model(path: Path, model: type[ModelT]) -> ModelT:
+    """Read a YAML file into ``model``, reporting problems as ``file:line: field: message``."""
+    display = _display_name(path)
+    raw, root = _parse(path, display)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        problems = [_locate(display, root, detail) for detail in error.errors()]
+        raise DataError(sorted(problems, key=lambda p: (p.line or 0, p.field or ""))) from None
+
+
+def _display_name(path: Path) -> str:
+    """Paths under the current directory are shown relative to it, as a user typed them."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _parse(path: Path, display: str) -> tuple[Any, yaml.Node | None]:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise DataError(
+                [Problem(display, None, f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")]
+            )
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise DataError([Problem(display, None, f"cannot read file: {error.strerror}")]) from None
+    except UnicodeDecodeError as error:
+        raise DataError(
+            [Problem(display, None, f"file is not valid UTF-8: {error.reason}")]
+        ) from None
+
+    loader = _StrictLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            raise DataError([Problem(display, 1, "file is empty")])
+        return loader.construct_document(root), root
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        message = " ".join(part for part in (error.context, error.problem) if part)
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        raise DataError([Problem(display, line, message, column=column)]) from None
+    except yaml.YAMLError as error:
+        raise DataError([Problem(display, None, f"YAML error: {error}")]) from None
+    finally:
+        loader.dispose()
+
+
+def _locate(display: str, root: yaml.Node | None, detail: ErrorDetails) -> Problem:
+    """Find the line of the value an error is about, and the path a user would write to it."""
+    node, path = _walk(root, detail["loc"])
+    line = node.start_mark.line + 1 if node is not None else None
+    return Problem(display, line, detail["msg"], field=".".join(map(str, path)) or "(top level)")
+
+
+def _walk(root: yaml.Node | None, loc: Location) -> tuple[yaml.Node | None, Sequence[int | str]]:
+    """Follow an error location through the YAML node tree.
+
+    Pydantic inserts names that are not in the file (the tag of a discriminated union, for
+    instance), so a step that matches nothing is skipped rather than ending the walk.
+    """
+    node = root
+    path: list[int | str] = []
+    for step in loc:
+        child = _child(node, step)
+        if child is not None:
+            node = child
+            path.append(step)
+    return node, path
+
+
+def _child(node: yaml.Node | None, step: int | str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if key_node.value == step:
+                return value_node  # type: ignore[no-any-return]
+    elif (
+        isinstance(node, yaml.SequenceNode)
+        and isinstance(step, int)
+        and 0 <= step < len(node.value)
+    ):
+        return node.value[step]  # type: ignore[no-any-return]
+    return None

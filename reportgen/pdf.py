@@ -1,0 +1,164 @@
+"""HTML to PDF with WeasyPrint: a fetcher confined to the project's folders, and atomic writes."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes.util
+import logging
+import os
+import tempfile
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reportgen.errors import BuildError, ResourceError
+
+if TYPE_CHECKING:
+    from weasyprint.urls import URLFetcherResponse
+
+logger = logging.getLogger(__name__)
+
+HARFBUZZ_SUBSET_HINT = (
+    "libharfbuzz-subset was not found, so WeasyPrint subsets fonts with the slower fontTools; "
+    "install it for faster builds (Debian/Ubuntu: apt-get install libharfbuzz-subset0)"
+)
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    """A laid-out PDF, in memory until written."""
+
+    content: bytes
+    pages: int
+
+
+def render_pdf(html: str, *, base_dir: Path, allowed_roots: Iterable[Path]) -> RenderedPdf:
+    """Lay out ``html`` as a PDF.
+
+    Relative URLs resolve against ``base_dir``. Only files under ``allowed_roots`` and ``data:``
+    URLs are served; anything else, or anything missing, raises `ResourceError` rather than
+    giving a PDF with holes in it.
+    """
+    # Imported here: WeasyPrint takes most of a second to import, and `validate` and `--help`
+    # must not pay for it.
+    from weasyprint import HTML
+
+    _warn_once_without_harfbuzz_subset()
+    fetcher = _confined_fetcher(tuple(root.resolve() for root in allowed_roots))
+    with _collect_weasyprint_errors() as logged:
+        try:
+            source = HTML(string=html, base_url=_directory_url(base_dir), url_fetcher=fetcher)
+            document = source.render()
+            pdf = RenderedPdf(content=document.write_pdf(), pages=len(document.pages))
+        except ResourceError:
+            raise
+        except BaseException as error:
+            if fetcher.refusals:
+                raise ResourceError(_refusal_message(fetcher.refusals)) from None
+            if isinstance(error, KeyboardInterrupt | SystemExit):
+                raise
+            raise BuildError(f"WeasyPrint failed: {type(error).__name__}: {error}") from error
+    # Some failures (inside SVG images, for one) are logged by WeasyPrint, not raised.
+    if fetcher.refusals:
+        raise ResourceError(_refusal_message(fetcher.refusals))
+    if logged:
+        raise BuildError("WeasyPrint reported errors:\n" + "\n".join(logged))
+    return pdf
+
+
+def write_atomically(target: Path, content: bytes) -> None:
+    """Write ``content`` to ``target`` so that readers see the old file or the new, never half.
+
+    The bytes go to a temporary file in the same folder, are flushed to disk, then renamed over
+    the target: a failure at any point leaves the previous file untouched.
+    """
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+        )
+    except OSError as error:
+        raise BuildError(f"cannot write to {target.parent}: {error.strerror}") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
+        Path(temporary).chmod(0o644)
+        Path(temporary).replace(target)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise BuildError(f"cannot write {target}: {error.strerror}") from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _directory_url(directory: Path) -> str:
+    return directory.resolve().as_uri() + "/"
+
+
+def _refusal_message(refusals: list[str]) -> str:
+    return "refused or missing resources:\n" + "\n".join(f"  {item}" for item in refusals)
+
+
+def _confined_fetcher(roots: tuple[Path, ...]) -> Any:
+    """A WeasyPrint URL fetcher that serves only ``data:`` URLs and files under ``roots``."""
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+    class ConfinedFetcher(URLFetcher):  # type: ignore[misc]
+        def __init__(self) -> None:
+            # fail_on_errors: a missing resource stops the build instead of being skipped.
+            super().__init__(fail_on_errors=True, allow_redirects=False)
+            self.refusals: list[str] = []
+
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            scheme = urllib.parse.urlsplit(url).scheme
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme != "file":
+                return self._refuse(url, "only files in the template and data folders may load")
+            path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path)).resolve()
+            if not any(path.is_relative_to(root) for root in roots):
+                return self._refuse(url, "outside the template and data folders")
+            if not path.is_file():
+                return self._refuse(url, "no such file")
+            return super().fetch(path.as_uri(), headers)
+
+        def _refuse(self, url: str, reason: str) -> URLFetcherResponse:
+            self.refusals.append(f"{_shorten(url)}: {reason}")
+            raise FatalURLFetchingError(f"{url}: {reason}")
+
+    return ConfinedFetcher()
+
+
+def _shorten(url: str, limit: int = 160) -> str:
+    return url if len(url) <= limit else url[: limit - 1] + "…"
+
+
+@contextlib.contextmanager
+def _collect_weasyprint_errors() -> Iterator[list[str]]:
+    """Collect what WeasyPrint logs at ERROR level while the block runs."""
+    collected: list[str] = []
+
+    class Collector(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            collected.append(record.getMessage())
+
+    handler = Collector(logging.ERROR)
+    weasyprint_logger = logging.getLogger("weasyprint")
+    weasyprint_logger.addHandler(handler)
+    try:
+        yield collected
+    finally:
+        weasyprint_logger.removeHandler(handler)
+
+
+@cache
+def _warn_once_without_harfbuzz_subset() -> None:
+    if ctypes.util.find_library("harfbuzz-subset") is None:
+        logger.warning(HARFBUZZ_SUBSET_HINT)
