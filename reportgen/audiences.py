@@ -72,8 +72,11 @@ def tailor(briefing: Briefing, audience: Audience) -> Briefing:
                 f"{', '.join(missing)}"
             )
         sections = tuple(briefing.section(section_id) for section_id in audience.sections)
-    chosen = briefing.model_copy(update={"sections": sections})
-    return _redact(chosen, audience.visibility)
+    redacted = _redact(briefing.model_copy(update={"sections": sections}), audience.visibility)
+    # A source cited only by what was left out would tell readers what the redacted text said.
+    cited = set(redacted.cited_source_ids())
+    kept_sources = tuple(source for source in redacted.sources if source.id in cited)
+    return redacted.model_copy(update={"sources": kept_sources})
 
 
 def _redact(model: ModelT, allowed: frozenset[Visibility]) -> ModelT:

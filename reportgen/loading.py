@@ -24,9 +24,23 @@ Location = tuple[int | str, ...]
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that rejects duplicate keys instead of silently keeping the last one."""
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # PyYAML's own constructors raise bare ValueErrors (`2026-02-30`, `!!int abc`); give
+        # them the node's position so they are reported like any other YAML error.
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError) as error:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"invalid value: {error}", node.start_mark
+            ) from None
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         seen: dict[Hashable, int] = {}
         for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "mapping keys must be plain values", key_node.start_mark
+                )
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
@@ -104,10 +118,11 @@ def _locate(display: str, root: yaml.Node | None, detail: ErrorDetails) -> Probl
 
 
 def _walk(root: yaml.Node | None, loc: Location) -> tuple[yaml.Node | None, Sequence[int | str]]:
-    """Follow an error location through the YAML node tree.
+    """Follow an error location through the YAML node tree, to the deepest node that exists.
 
-    Pydantic inserts names that are not in the file (the tag of a discriminated union, for
-    instance), so a step that matches nothing is skipped rather than ending the walk.
+    Pydantic puts the tag of a discriminated union (a section's ``kind``) into the location; it
+    is not a key of the file, so it is left out of the path a user sees. A missing field stays in
+    the path, and the line is that of the mapping it is missing from.
     """
     node = root
     path: list[int | str] = []
@@ -115,8 +130,16 @@ def _walk(root: yaml.Node | None, loc: Location) -> tuple[yaml.Node | None, Sequ
         child = _child(node, step)
         if child is not None:
             node = child
-            path.append(step)
+        elif _is_union_tag(node, step):
+            continue
+        path.append(step)
     return node, path
+
+
+def _is_union_tag(node: yaml.Node | None, step: int | str) -> bool:
+    return isinstance(node, yaml.MappingNode) and any(
+        isinstance(value, yaml.ScalarNode) and value.value == step for _, value in node.value
+    )
 
 
 def _child(node: yaml.Node | None, step: int | str) -> yaml.Node | None:

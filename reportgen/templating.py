@@ -94,7 +94,8 @@ class _Formats:
         self.locale = language.replace("-", "_")
 
     def percent(self, value: Decimal | int) -> str:
-        return format_percent(Decimal(value) / 100, locale=self.locale)
+        # decimal_quantization=False: 12.5 stays 12.5 %, not a rounded 12 %.
+        return format_percent(Decimal(value) / 100, locale=self.locale, decimal_quantization=False)
 
     def number(self, value: Decimal | int) -> str:
         return format_decimal(value, locale=self.locale)

@@ -1,0 +1,98 @@
+"""Shared fixtures: the shipped data, YAML helpers, and the shipped PDFs built once per session."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from reportgen.build import BuiltFile, build
+from reportgen.loading import load_briefing
+from reportgen.models import Briefing
+from reportgen.paths import SHIPPED_DATA
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHIPPED_AUDIENCES = ("delegation", "executive", "public")
+
+WriteYaml = Callable[..., Path]
+
+
+def _write_yaml(tmp_path: Path, text: str, name: str = "briefing.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def normalise_pdf_text(text: str) -> str:
+    """Text as a reader sees it: hyphenation undone, accents and quotes plain, spaces single.
+
+    WeasyPrint hyphenates with U+2010 (or a soft hyphen) at a line end; pypdf gives those back
+    with the line break, so a word split across lines is joined again here. A real hyphen at a
+    line end (``Inter-`` / ``American``) keeps its hyphen.
+    """
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    text = re.sub(r"[\u00ad\u2010]\s*\n\s*", "", text)
+    text = text.replace("\u00ad", "")
+    text = re.sub(r"-\s*\n\s*", "-", text)
+    text = re.sub(r"/\s*\n\s*", "/", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.fixture(scope="session")
+def normalise() -> Callable[[str], str]:
+    """The normalisation applied to extracted PDF text, for phrases compared against it."""
+    return normalise_pdf_text
+
+
+@pytest.fixture(scope="session")
+def shipped_data() -> Path:
+    return SHIPPED_DATA
+
+
+@pytest.fixture(scope="session")
+def shipped_text() -> str:
+    return SHIPPED_DATA.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def shipped_briefing() -> Briefing:
+    return load_briefing(SHIPPED_DATA)
+
+
+@pytest.fixture
+def write_yaml() -> WriteYaml:
+    """``write_yaml(tmp_path, text, name="briefing.yaml")`` writes a data file, returns its path."""
+    return _write_yaml
+
+
+@pytest.fixture(scope="session")
+def built_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuiltFile]:
+    """The three shipped PDFs, built once for the whole session: audience name to file."""
+    out = tmp_path_factory.mktemp("shipped-pdfs")
+    return {built.audience: built for built in build(SHIPPED_DATA, SHIPPED_AUDIENCES, out)}
+
+
+@pytest.fixture(scope="session")
+def pdf_readers(built_pdfs: dict[str, BuiltFile]) -> dict[str, PdfReader]:
+    return {name: PdfReader(built.path) for name, built in built_pdfs.items()}
+
+
+@pytest.fixture(scope="session")
+def page_texts(pdf_readers: dict[str, PdfReader]) -> dict[str, list[str]]:
+    """Each shipped PDF's extracted text, page by page, normalised."""
+    return {
+        name: [normalise_pdf_text(page.extract_text()) for page in reader.pages]
+        for name, reader in pdf_readers.items()
+    }
+
+
+@pytest.fixture(scope="session")
+def pdf_texts(page_texts: dict[str, list[str]]) -> dict[str, str]:
+    """Each shipped PDF's whole extracted text, normalised."""
+    return {name: " ".join(pages) for name, pages in page_texts.items()}

@@ -1,0 +1,227 @@
+"""Audience profiles, selecting them, and tailoring a briefing to one (redaction included)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from reportgen.audiences import Audience, load_audiences, select, tailor
+from reportgen.errors import AudienceError, DataError
+from reportgen.loading import load_briefing
+from reportgen.models import Briefing, Sourced, Visibility
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MARKER = "SECRET"
+
+
+@pytest.fixture
+def redaction_briefing() -> Briefing:
+    return load_briefing(FIXTURES / "redaction.yaml")
+
+
+def audience(**fields: object) -> Audience:
+    values: dict[str, object] = {"name": "test", "description": "Test.", "marking": "TEST"}
+    values.update(fields)
+    return Audience.model_validate(values)
+
+
+def walk(value: object) -> Iterator[object]:
+    """Every model and value reachable from ``value``."""
+    yield value
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from walk(getattr(value, name))
+    elif isinstance(value, tuple):
+        for item in value:
+            yield from walk(item)
+
+
+def texts(value: object) -> list[str]:
+    return [item for item in walk(value) if isinstance(item, str)]
+
+
+def internal_items(value: object) -> list[object]:
+    return [
+        item
+        for item in walk(value)
+        if isinstance(item, Sourced) and item.visibility is Visibility.INTERNAL
+    ]
+
+
+# ---- Profiles ------------------------------------------------------------------------------
+
+
+def test_three_shipped_audiences_with_descriptions() -> None:
+    audiences = load_audiences()
+    assert set(audiences) == {"delegation", "executive", "public"}
+    for name, profile in audiences.items():
+        assert profile.name == name
+        assert len(profile.description) > 10
+        assert profile.marking
+
+
+def test_shipped_profiles_say_who_sees_what() -> None:
+    audiences = load_audiences()
+    assert audiences["public"].visibility == frozenset({Visibility.PUBLIC})
+    assert Visibility.INTERNAL in audiences["delegation"].visibility
+    assert audiences["executive"].page_limit == 2
+    assert audiences["executive"].template == "executive.html.j2"
+    assert "RESTRICTED" not in audiences["public"].marking
+
+
+def test_shipped_profiles_name_sections_the_data_has(shipped_briefing: Briefing) -> None:
+    ids = {section.id for section in shipped_briefing.sections}
+    for profile in load_audiences().values():
+        assert set(profile.sections or ()) <= ids
+
+
+def test_profile_name_must_match_file_name(tmp_path: Path) -> None:
+    (tmp_path / "board.yaml").write_text("name: trustees\ndescription: Board.\nmarking: X\n")
+    with pytest.raises(AudienceError, match="trustees"):
+        load_audiences(tmp_path)
+
+
+def test_bad_profile_is_a_data_error_with_a_line(tmp_path: Path) -> None:
+    (tmp_path / "board.yaml").write_text(
+        "name: board\ndescription: Board.\nmarking: X\npage_limit: 0\n"
+    )
+    with pytest.raises(DataError) as caught:
+        load_audiences(tmp_path)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.field) == (4, "page_limit")
+
+
+def test_profile_template_cannot_leave_the_search_path() -> None:
+    with pytest.raises(ValueError, match="template"):
+        audience(template="../../etc/passwd.html.j2")
+
+
+# ---- Selecting -----------------------------------------------------------------------------
+
+
+def test_select_unknown_name_names_it_and_the_choices() -> None:
+    available = load_audiences()
+    with pytest.raises(AudienceError) as caught:
+        select(["public", "nosuch"], available)
+    message = str(caught.value)
+    assert "'nosuch'" in message
+    assert all(name in message for name in available)
+
+
+def test_select_keeps_the_order_given_without_repeats() -> None:
+    available = load_audiences()
+    chosen = select(["public", "executive", "public"], available)
+    assert [profile.name for profile in chosen] == ["public", "executive"]
+
+
+def test_select_nothing_means_everything() -> None:
+    available = load_audiences()
+    assert [profile.name for profile in select([], available)] == list(available)
+
+
+# ---- Tailoring -----------------------------------------------------------------------------
+
+
+def test_fixture_has_internal_items_nested_in_public_sections(
+    redaction_briefing: Briefing,
+) -> None:
+    # Guards the fixture: the redaction tests below only mean something if this holds.
+    nested = [
+        item
+        for section in redaction_briefing.sections
+        if section.visibility is Visibility.PUBLIC
+        for item in internal_items(section)
+    ]
+    assert len(nested) >= 7
+    assert any(MARKER in text for text in texts(redaction_briefing))
+
+
+def test_public_tailoring_removes_every_internal_item(redaction_briefing: Briefing) -> None:
+    public = tailor(redaction_briefing, load_audiences()["public"])
+
+    assert internal_items(public) == []
+    leaked = [text for text in texts(public) if MARKER in text]
+    assert leaked == []
+
+
+def test_public_tailoring_keeps_the_public_items_around_them(
+    redaction_briefing: Briefing,
+) -> None:
+    public = tailor(redaction_briefing, load_audiences()["public"])
+
+    assert [s.id for s in public.sections] == [
+        "messages",
+        "commitments",
+        "summits",
+        "budget",
+        "events",
+    ]
+    kept = texts(public)
+    for text in [
+        "Public message one.",
+        "Public message two.",
+        "Public commitment point.",
+        "public figure label",
+        "Public summit",
+        "Public Increase Body",
+        "Public provision.",
+        "Public event.",
+    ]:
+        assert text in kept
+
+
+def test_public_tailoring_keeps_derived_figures(redaction_briefing: Briefing) -> None:
+    public = tailor(redaction_briefing, load_audiences()["public"])
+    (budget,) = public.sections_of_kind("budget_resolution")
+    assert budget.model_dump()["final_percent_of_base"] == 200
+
+
+def test_delegation_keeps_internal_items(redaction_briefing: Briefing) -> None:
+    delegation = tailor(redaction_briefing, load_audiences()["delegation"])
+    assert delegation == redaction_briefing
+    assert len(internal_items(delegation)) == len(internal_items(redaction_briefing))
+
+
+def test_public_drops_sources_cited_only_by_internal_items(
+    redaction_briefing: Briefing,
+) -> None:
+    # The internal memo is cited only by an internal point; listing it in a public edition
+    # tells the reader what the redacted text relied on.
+    public = tailor(redaction_briefing, load_audiences()["public"])
+    assert "internal-memo" not in {source.id for source in public.sources}
+
+
+def test_tailoring_does_not_change_the_original(redaction_briefing: Briefing) -> None:
+    before = redaction_briefing.model_dump()
+    tailor(redaction_briefing, load_audiences()["public"])
+    assert redaction_briefing.model_dump() == before
+
+
+def test_section_order_follows_the_profile(redaction_briefing: Briefing) -> None:
+    profile = audience(sections=["events", "messages", "budget"], visibility=["public"])
+    tailored = tailor(redaction_briefing, profile)
+    assert [section.id for section in tailored.sections] == ["events", "messages", "budget"]
+
+
+def test_shipped_executive_sections_follow_its_profile(shipped_briefing: Briefing) -> None:
+    executive = load_audiences()["executive"]
+    tailored = tailor(shipped_briefing, executive)
+    assert executive.sections is not None
+    assert [section.id for section in tailored.sections] == list(executive.sections)
+
+
+def test_internal_section_named_by_a_public_profile_is_still_dropped(
+    redaction_briefing: Briefing,
+) -> None:
+    profile = audience(sections=["lines", "messages"], visibility=["public"])
+    tailored = tailor(redaction_briefing, profile)
+    assert [section.id for section in tailored.sections] == ["messages"]
+
+
+def test_profile_asking_for_a_missing_section(redaction_briefing: Briefing) -> None:
+    profile = audience(sections=["messages", "no-such-section"])
+    with pytest.raises(AudienceError, match="no-such-section"):
+        tailor(redaction_briefing, profile)

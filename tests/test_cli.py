@@ -1,0 +1,213 @@
+"""The command line: what each command prints, and its exit status."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from pypdf import PdfReader
+
+from reportgen import __version__
+from reportgen.audiences import load_audiences
+from reportgen.cli import main
+from reportgen.errors import DataError
+from reportgen.models import Briefing
+
+WriteYaml = Callable[..., Path]
+COMMANDS = ["build", "validate", "audiences", "schema"]
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.exit_code == 0
+    assert __version__ in result.stdout
+    assert "reportgen" in result.stdout
+
+
+def test_help_lists_every_command() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in COMMANDS:
+        assert command in result.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_on_each_command(command: str) -> None:
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert f"Usage: main {command}" in result.stdout or f"{command} [OPTIONS]" in result.stdout
+
+
+def test_audiences_lists_names_and_descriptions() -> None:
+    result = run("audiences")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    profiles = load_audiences()
+    assert len(lines) == len(profiles)
+    for line, (name, profile) in zip(lines, profiles.items(), strict=True):
+        assert line.startswith(name)
+        assert line.endswith(profile.description)
+
+
+def test_schema_is_the_json_schema_of_the_data_format() -> None:
+    result = run("schema")
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert "properties" in schema
+    assert {"id", "title", "sections", "sources"} <= set(schema["properties"])
+    assert schema == Briefing.model_json_schema()
+
+
+def test_validate_shipped_data(shipped_data: Path) -> None:
+    result = run("validate")
+    assert result.exit_code == 0
+    assert "valid" in result.stdout
+    assert result.stderr == ""
+
+
+def test_validate_a_given_file(tmp_path: Path, shipped_text: str, write_yaml: WriteYaml) -> None:
+    path = write_yaml(tmp_path, shipped_text, "mine.yaml")
+    result = run("validate", str(path))
+    assert result.exit_code == 0
+    assert result.stdout.startswith(str(path))
+
+
+def test_validate_broken_file_reports_lines_without_traceback(
+    tmp_path: Path, shipped_text: str, write_yaml: WriteYaml
+) -> None:
+    text = shipped_text.replace("established: 2001", "established: soon").replace(
+        "years: 3", "years: 0"
+    )
+    write_yaml(tmp_path, text, "bad.yaml")
+    lines = text.splitlines()
+    first = next(n for n, line in enumerate(lines, 1) if "established: soon" in line)
+    second = next(n for n, line in enumerate(lines, 1) if "years: 0" in line)
+
+    result = run("validate", "bad.yaml")
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "Traceback" not in result.output
+    reported = result.stderr.strip().splitlines()
+    assert len(reported) == 2
+    assert f"bad.yaml:{first}: " in reported[0]
+    assert f"bad.yaml:{second}: " in reported[1]
+    assert not isinstance(result.exception, DataError)
+
+
+def test_validate_impossible_date_is_a_clean_error(
+    tmp_path: Path, shipped_text: str, write_yaml: WriteYaml
+) -> None:
+    write_yaml(tmp_path, shipped_text.replace("date: 2026-11-27", "date: 2026-02-30"), "bad.yaml")
+    result = run("validate", "bad.yaml")
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.stderr.startswith("error: bad.yaml:")
+
+
+def test_debug_lets_the_error_through(
+    tmp_path: Path, shipped_text: str, write_yaml: WriteYaml
+) -> None:
+    write_yaml(tmp_path, shipped_text.replace("years: 3", "years: 0"), "bad.yaml")
+    result = run("--debug", "validate", "bad.yaml")
+    assert result.exit_code == 1
+    assert isinstance(result.exception, DataError)
+
+
+def test_validate_missing_file_is_a_usage_error() -> None:
+    result = run("validate", "nowhere.yaml")
+    assert result.exit_code == 2
+    assert "nowhere.yaml" in result.stderr
+
+
+def test_unknown_option_is_a_usage_error() -> None:
+    result = run("build", "--colour", "blue")
+    assert result.exit_code == 2
+    assert "--colour" in result.stderr
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    assert run("publish").exit_code == 2
+
+
+def test_build_unknown_audience(tmp_path: Path) -> None:
+    result = run("build", "--out", str(tmp_path / "out"), "--audience", "nosuch")
+    assert result.exit_code == 1
+    assert "nosuch" in result.stderr
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_build_one_audience(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run("build", "--out", str(out), "--audience", "executive")
+    assert result.exit_code == 0, result.output
+    written = out / "mexico-multilateral-human-rights-executive.pdf"
+    assert sorted(out.iterdir()) == [written]
+    (line,) = result.stdout.splitlines()
+    assert str(written) in line
+    pages = len(PdfReader(written).pages)
+    assert f"({pages} pages, {written.stat().st_size:,} bytes)" in line
+
+
+def run_python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, check=False
+    )
+
+
+def test_validate_does_not_import_weasyprint(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from reportgen.cli import main\n"
+        "main(['validate'], standalone_mode=False)\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'weasyprint')\n"
+        "assert 'weasyprint' not in sys.modules, loaded\n"
+        "print('no weasyprint')\n"
+    )
+    result = run_python(code, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "valid" in result.stdout
+    assert "no weasyprint" in result.stdout
+
+
+def test_help_does_not_import_weasyprint(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from reportgen.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code == 0\n"
+        "assert 'weasyprint' not in sys.modules\n"
+        "print('no weasyprint')\n"
+    )
+    result = run_python(code, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "no weasyprint" in result.stdout
+
+
+def test_python_dash_m(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "reportgen", "--version"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert __version__ in result.stdout

@@ -1,0 +1,257 @@
+"""Loading YAML: every problem is reported at once, one line each, as file:line: field: message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from reportgen.errors import DataError, Problem
+from reportgen.loading import MAX_FILE_BYTES, load_briefing
+from reportgen.models import Briefing
+
+WriteYaml = Callable[..., Path]
+
+
+def replace_once(text: str, old: str, new: str) -> str:
+    """Edit the shipped text at one place; fail loudly if the place is gone or ambiguous."""
+    assert text.count(old) == 1, f"expected exactly one {old!r} in the shipped data"
+    return text.replace(old, new)
+
+
+def line_of(text: str, fragment: str, start: int = 1) -> int:
+    """The 1-based number of the first line at or after ``start`` that contains ``fragment``."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if number >= start and fragment in line:
+            return number
+    raise AssertionError(f"{fragment!r} not found")
+
+
+def load_error(path: Path) -> DataError:
+    with pytest.raises(DataError) as caught:
+        load_briefing(path)
+    return caught.value
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Files under the working directory are reported relative to it, as a user would type them.
+    monkeypatch.chdir(tmp_path)
+
+
+def test_shipped_data_loads(shipped_data: Path) -> None:
+    briefing = load_briefing(shipped_data)
+    assert isinstance(briefing, Briefing)
+    assert briefing.title == "Mexico's multilateral human rights cooperation"
+
+
+def test_validation_error_names_file_line_and_field(
+    tmp_path: Path, shipped_text: str, shipped_briefing: Briefing, write_yaml: WriteYaml
+) -> None:
+    text = replace_once(shipped_text, "established: 2001", "established: in 2001")
+    path = write_yaml(tmp_path, text, "bad.yaml")
+    index = next(i for i, s in enumerate(shipped_briefing.sections) if s.kind == "office")
+    line = line_of(text, "established: in 2001")
+
+    error = load_error(path)
+
+    assert len(error.problems) == 1
+    problem = error.problems[0]
+    assert (problem.file, problem.line, problem.field) == (
+        "bad.yaml",
+        line,
+        f"sections.{index}.established",
+    )
+    assert str(error).startswith(f"bad.yaml:{line}: sections.{index}.established: ")
+    assert "\n" not in str(error)
+
+
+def test_error_in_a_nested_list_item_points_at_its_line(
+    tmp_path: Path, shipped_text: str, write_yaml: WriteYaml
+) -> None:
+    text = replace_once(shipped_text, "percent: 49", "percent: -49")
+    path = write_yaml(tmp_path, text)
+    line = line_of(text, "percent: -49")
+
+    (problem,) = load_error(path).problems
+
+    assert problem.line == line
+    assert problem.field is not None
+    assert problem.field.endswith("other_increases.1.percent")
+
+
+def test_several_errors_are_reported_at_once_one_line_each(
+    tmp_path: Path, shipped_text: str, write_yaml: WriteYaml
+) -> None:
+    text = replace_once(shipped_text, "established: 2001", "established: 20001")
+    text = replace_once(text, "increment_percent_of_base: 33", "increment_percent_of_base: 0")
+    text = replace_once(text, "    year: 2018\n", "    year: recent\n")
+    path = write_yaml(tmp_path, text, "bad.yaml")
+    expected_lines = [
+        line_of(text, "established: 20001"),
+        line_of(text, "increment_percent_of_base: 0"),
+        line_of(text, "year: recent"),
+    ]
+
+    error = load_error(path)
+
+    assert [problem.line for problem in error.problems] == expected_lines
+    reported = str(error).splitlines()
+    assert len(reported) == 3
+    for line, number in zip(reported, expected_lines, strict=True):
+        assert line.startswith(f"bad.yaml:{number}: ")
+    assert reported[2].startswith(f"bad.yaml:{expected_lines[2]}: sources.4.year: ")
+
+
+def test_missing_required_field_points_at_its_parent(
+    tmp_path: Path, shipped_text: str, write_yaml: WriteYaml
+) -> None:
+    text = replace_once(shipped_text, "    fund: OAS Regular Fund\n", "")
+    path = write_yaml(tmp_path, text)
+
+    (problem,) = load_error(path).problems
+
+    assert problem.field is not None
+    assert problem.field.endswith(".fund")
+    assert problem.line == line_of(text, "- id: oas-budget-resolution")
+    assert "required" in problem.message.lower()
+
+
+def test_yaml_syntax_error_gives_line_and_column(
+    tmp_path: Path, shipped_text: str, write_yaml: WriteYaml
+) -> None:
+    text = replace_once(shipped_text, "kind: office\n", "kind: office: yes\n")
+    path = write_yaml(tmp_path, text, "bad.yaml")
+    line = line_of(text, "kind: office: yes")
+    column = text.splitlines()[line - 1].index(": yes") + 1
+
+    error = load_error(path)
+
+    (problem,) = error.problems
+    assert (problem.line, problem.column) == (line, column)
+    assert str(error).startswith(f"bad.yaml:{line}:{column}: ")
+    assert "mapping values are not allowed" in str(error)
+
+
+def test_duplicate_key_names_the_key_and_both_lines(
+    tmp_path: Path, shipped_text: str, write_yaml: WriteYaml
+) -> None:
+    text = replace_once(
+        shipped_text,
+        "author: Multilateral human rights briefing team\n",
+        "author: Multilateral human rights briefing team\ntitle: A second title\n",
+    )
+    path = write_yaml(tmp_path, text, "bad.yaml")
+    first = line_of(text, "title: Mexico's")
+    second = line_of(text, "title: A second title")
+
+    error = load_error(path)
+
+    (problem,) = error.problems
+    assert problem.line == second
+    assert "duplicate key 'title'" in problem.message
+    assert f"line {first}" in problem.message
+    assert str(error).startswith(f"bad.yaml:{second}:")
+
+
+def test_duplicate_key_in_a_nested_mapping(tmp_path: Path, write_yaml: WriteYaml) -> None:
+    path = write_yaml(tmp_path, "sections:\n  - id: a\n    kind: timeline\n    id: b\n")
+    (problem,) = load_error(path).problems
+    assert problem.line == 4
+    assert "duplicate key 'id' (first given on line 2)" in problem.message
+
+
+def test_unhashable_key_is_a_data_error(tmp_path: Path, write_yaml: WriteYaml) -> None:
+    # A complex key is legal YAML but can never be a field name: it must be reported, not crash.
+    path = write_yaml(tmp_path, "? [a, b]\n: 1\n", "bad.yaml")
+    error = load_error(path)
+    assert str(error).startswith("bad.yaml:1")
+
+
+def test_impossible_date_is_a_data_error_with_its_line(
+    tmp_path: Path, shipped_text: str, write_yaml: WriteYaml
+) -> None:
+    # PyYAML builds dates itself and raises a bare ValueError for 30 February.
+    text = replace_once(shipped_text, "date: 2026-11-27", "date: 2026-02-30")
+    path = write_yaml(tmp_path, text, "bad.yaml")
+    error = load_error(path)
+    assert str(error).startswith(f"bad.yaml:{line_of(text, 'date: 2026-02-30')}:")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    error = load_error(tmp_path / "nowhere.yaml")
+    (problem,) = error.problems
+    assert problem.file == "nowhere.yaml"
+    assert "cannot read file" in problem.message
+    assert str(error) == f"nowhere.yaml: {problem.message}"
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n"])
+def test_empty_file(tmp_path: Path, write_yaml: WriteYaml, text: str) -> None:
+    error = load_error(write_yaml(tmp_path, text, "empty.yaml"))
+    assert str(error) == "empty.yaml:1: file is empty"
+
+
+def test_multi_document_stream_is_rejected(
+    tmp_path: Path, shipped_text: str, write_yaml: WriteYaml
+) -> None:
+    text = shipped_text + "---\nid: second-document\n"
+    path = write_yaml(tmp_path, text, "bad.yaml")
+    (problem,) = load_error(path).problems
+    assert "single document" in problem.message
+    assert problem.line == line_of(text, "---")
+
+
+def test_python_tags_are_refused_and_never_run(tmp_path: Path, write_yaml: WriteYaml) -> None:
+    marker = tmp_path / "pwned"
+    text = f'id: !!python/object/apply:os.system ["touch {marker}"]\n'
+    path = write_yaml(tmp_path, text, "bad.yaml")
+
+    error = load_error(path)
+
+    assert not marker.exists()
+    (problem,) = error.problems
+    assert problem.line == 1
+    assert "python/object" in problem.message
+
+
+def test_python_object_tag_is_refused(tmp_path: Path, write_yaml: WriteYaml) -> None:
+    path = write_yaml(tmp_path, "id: !!python/object:pathlib.Path {}\n", "bad.yaml")
+    assert "python/object" in str(load_error(path))
+
+
+def test_invalid_utf8_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("title: Canc\u00fan\n".encode("latin-1"))
+    error = load_error(path)
+    assert str(error).startswith("latin1.yaml: file is not valid UTF-8")
+
+
+def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    path.write_bytes(b"# padding\n" * (MAX_FILE_BYTES // 10 + 1))
+    error = load_error(path)
+    assert str(MAX_FILE_BYTES) in str(error)
+
+
+def test_top_level_must_be_a_mapping(tmp_path: Path, write_yaml: WriteYaml) -> None:
+    (problem,) = load_error(write_yaml(tmp_path, "- a\n- b\n")).problems
+    assert (problem.line, problem.field) == (1, "(top level)")
+
+
+def test_path_outside_the_working_directory_is_shown_as_given(
+    tmp_path: Path, write_yaml: WriteYaml, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_yaml(tmp_path, "id: [\n", "bad.yaml")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    (problem,) = load_error(path).problems
+    assert problem.file == str(path)
+
+
+def test_problem_formats() -> None:
+    assert str(Problem("f.yaml", 3, "bad", field="a.b")) == "f.yaml:3: a.b: bad"
+    assert str(Problem("f.yaml", 3, "bad", column=7)) == "f.yaml:3:7: bad"
+    assert str(Problem("f.yaml", None, "bad", column=7)) == "f.yaml: bad"

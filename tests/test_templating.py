@@ -1,0 +1,405 @@
+"""Rendering HTML: what each audience's document says, escaping, the sandbox, template errors."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from reportgen.audiences import Audience, load_audiences, tailor
+from reportgen.build import Variant, render_variants
+from reportgen.errors import DataError, TemplateError
+from reportgen.loading import load_briefing
+from reportgen.models import Briefing, BudgetResolutionSection, TalkingPointsSection
+from reportgen.paths import BUILTIN_TEMPLATES
+from reportgen.templating import make_environment, render_html
+
+FIXTURES = Path(__file__).parent / "fixtures"
+WriteYaml = Callable[..., Path]
+
+
+class _Reader(HTMLParser):
+    """What a reader of the page sees: the text, and the text of each h2 without its footnotes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.chunks: list[str] = []
+        self.headings: list[str] = []
+        self.footnotes: list[str] = []
+        self._skip = 0
+        self._heading: list[str] | None = None
+        self._footnote: list[str] | None = None
+        self._footnote_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if tag in {"head", "style", "script"}:
+            self._skip += 1
+        elif tag == "h2":
+            self._heading = []
+        if self._footnote is not None and tag == "span":
+            self._footnote_depth += 1
+        elif tag == "span" and "footnote" in classes:
+            self._footnote = []
+            self._footnote_depth = 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"head", "style", "script"}:
+            self._skip -= 1
+        elif tag == "h2" and self._heading is not None:
+            self.headings.append(" ".join("".join(self._heading).split()))
+            self._heading = None
+        elif tag == "span" and self._footnote is not None:
+            self._footnote_depth -= 1
+            if self._footnote_depth == 0:
+                self.footnotes.append(" ".join("".join(self._footnote).split()))
+                self._footnote = None
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        self.chunks.append(data)
+        if self._footnote is not None:
+            self._footnote.append(data)
+        elif self._heading is not None:
+            self._heading.append(data)
+
+
+def read(html: str) -> _Reader:
+    reader = _Reader()
+    reader.feed(html)
+    reader.close()
+    return reader
+
+
+def visible_text(html: str) -> str:
+    return " ".join(" ".join(read(html).chunks).split())
+
+
+@pytest.fixture(scope="module")
+def variants(shipped_data: Path) -> dict[str, Variant]:
+    return {variant.audience.name: variant for variant in render_variants(shipped_data)}
+
+
+def render(briefing: Briefing, audience_name: str) -> str:
+    profile = load_audiences()[audience_name]
+    return render_html(tailor(briefing, profile), profile)
+
+
+def talking_points(briefing: Briefing) -> list[TalkingPointsSection]:
+    sections = [s for s in briefing.sections if isinstance(s, TalkingPointsSection)]
+    assert sections, "the shipped data has talking points"
+    return sections
+
+
+def custom_audience(template: str) -> Audience:
+    return Audience(name="custom", description="Custom.", template=template, marking="CUSTOM")
+
+
+# ---- What each audience's document says ----------------------------------------------------
+
+
+def test_delegation_has_a_heading_per_section(
+    variants: dict[str, Variant], shipped_briefing: Briefing
+) -> None:
+    headings = read(variants["delegation"].html).headings
+    assert headings == [
+        "Contents",
+        *(section.title for section in shipped_briefing.sections),
+        "Sources",
+    ]
+
+
+def test_public_has_a_heading_per_public_section(
+    variants: dict[str, Variant], shipped_briefing: Briefing
+) -> None:
+    public_titles = [s.title for s in shipped_briefing.sections if s.visibility == "public"]
+    assert len(public_titles) < len(shipped_briefing.sections)
+    assert read(variants["public"].html).headings == ["Contents", *public_titles, "Sources"]
+
+
+def test_executive_headings(variants: dict[str, Variant], shipped_briefing: Briefing) -> None:
+    assert read(variants["executive"].html).headings == [
+        shipped_briefing.section("key-messages").title,
+        "Figures at a glance",
+        shipped_briefing.section("oas-budget-resolution").title,
+    ]
+
+
+@pytest.mark.parametrize("name", ["executive", "public"])
+def test_no_talking_points_outside_the_delegation(
+    variants: dict[str, Variant], shipped_briefing: Briefing, name: str
+) -> None:
+    text = visible_text(variants[name].html)
+    for section in talking_points(shipped_briefing):
+        assert section.title not in text
+        for point in section.points:
+            assert " ".join(point.text.split()) not in text
+
+
+def test_delegation_has_the_talking_points(
+    variants: dict[str, Variant], shipped_briefing: Briefing
+) -> None:
+    text = visible_text(variants["delegation"].html)
+    for section in talking_points(shipped_briefing):
+        for point in section.points:
+            assert " ".join(point.text.split()) in text
+
+
+def test_public_html_shows_nothing_internal() -> None:
+    briefing = load_briefing(FIXTURES / "redaction.yaml")
+    text = visible_text(render(briefing, "public"))
+    assert "Public commitment point." in text
+    assert "SECRET" not in text
+    # Nor the source that only an internal point cites, in a footnote or the source list.
+    assert "CONFIDENTIAL-SOURCE" not in text
+
+
+def test_delegation_html_shows_the_internal_items() -> None:
+    briefing = load_briefing(FIXTURES / "redaction.yaml")
+    text = visible_text(render(briefing, "delegation"))
+    for phrase in [
+        "SECRET commitment point",
+        "SECRET summit",
+        "SECRET event.",
+        "SECRET provision.",
+    ]:
+        assert phrase in text
+    assert "CONFIDENTIAL-SOURCE" in text
+
+
+@pytest.mark.parametrize("name", ["delegation", "executive", "public"])
+def test_marking_and_language_reach_the_document(
+    variants: dict[str, Variant], shipped_briefing: Briefing, name: str
+) -> None:
+    html = variants[name].html
+    marking = load_audiences()[name].marking
+    assert f'data-marking="{marking}"' in html
+    assert f'<html lang="{shipped_briefing.language}">' in html
+
+
+def duplicate_ids(html: str) -> list[str]:
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    return sorted({value for value in ids if ids.count(value) > 1})
+
+
+@pytest.mark.parametrize("name", ["delegation", "executive", "public"])
+def test_element_ids_are_unique(variants: dict[str, Variant], name: str) -> None:
+    # Contents links, footnote targets and bookmarks all resolve through ids.
+    assert duplicate_ids(variants[name].html) == []
+
+
+def test_section_id_cannot_collide_with_a_built_in_anchor(
+    tmp_path: Path, shipped_text: str, write_yaml: WriteYaml
+) -> None:
+    # "sources" is the anchor of the source list that the contents links to. Either the data is
+    # refused, or the rendered ids stay unique; a second id="sources" is neither.
+    assert shipped_text.count("  - id: timeline\n") == 1
+    path = write_yaml(tmp_path, shipped_text.replace("  - id: timeline\n", "  - id: sources\n"))
+    try:
+        variants = render_variants(path, ["public"])
+    except DataError:
+        return
+    for variant in variants:
+        assert duplicate_ids(variant.html) == []
+
+
+def test_variant_file_names(variants: dict[str, Variant]) -> None:
+    assert {v.file_name for v in variants.values()} == {
+        f"mexico-multilateral-human-rights-{name}.pdf"
+        for name in ("delegation", "executive", "public")
+    }
+
+
+def test_budget_table_shows_the_computed_schedule(
+    variants: dict[str, Variant], shipped_briefing: Briefing
+) -> None:
+    (section,) = shipped_briefing.sections_of_kind("budget_resolution")
+    assert isinstance(section, BudgetResolutionSection)
+    text = visible_text(variants["delegation"].html)
+    assert f"{section.base_year} (base) \u2013 100%" in text
+    for year in section.schedule:
+        assert f"{year.year} +{year.increment_percent}% {year.percent_of_base}%" in text
+    assert "1 percentage point short of the 200% target" in text
+
+
+def test_target_met_is_said_so(tmp_path: Path) -> None:
+    briefing = load_briefing(FIXTURES / "redaction.yaml")
+    text = visible_text(render(briefing, "public"))
+    assert "By 2024 the budget reaches 200% of its 2020 level, meeting the 200% target." in text
+    assert "short of" not in text
+
+
+def test_percentages_keep_the_precision_of_the_data(tmp_path: Path, write_yaml: WriteYaml) -> None:
+    # A resolution of 12.5% a year must not be reported as 12% (nor 112.5% as 112%).
+    source = (FIXTURES / "redaction.yaml").read_text(encoding="utf-8")
+    assert source.count("increment_percent_of_base: 25\n    years: 4") == 1
+    data = source.replace(
+        "increment_percent_of_base: 25\n    years: 4",
+        "increment_percent_of_base: 12.5\n    years: 2",
+    )
+    briefing = load_briefing(write_yaml(tmp_path, data))
+    text = visible_text(render(briefing, "public"))
+    assert "+12.5%" in text
+    assert "112.5%" in text
+
+
+def test_dates_are_written_out(variants: dict[str, Variant]) -> None:
+    text = visible_text(variants["delegation"].html)
+    assert "November 27, 2026" in text
+    assert "September 2015" in text
+
+
+def test_first_citation_is_full_and_later_ones_short(
+    variants: dict[str, Variant], shipped_briefing: Briefing
+) -> None:
+    footnotes = read(variants["delegation"].html).footnotes
+    cited = list(shipped_briefing.cited_source_ids())
+    assert len(footnotes) == len(cited)
+    for source_id in set(cited):
+        source = shipped_briefing.source(source_id)
+        full = [note for note in footnotes if note.startswith(source.title)]
+        assert len(full) == 1, source_id
+    un_agenda = shipped_briefing.source("un-a-res-70-1")
+    assert cited.count("un-a-res-70-1") == 2
+    assert footnotes.count(un_agenda.reference or "") == 1
+
+
+# ---- Escaping ------------------------------------------------------------------------------
+
+
+def test_html_in_data_is_escaped(tmp_path: Path, write_yaml: WriteYaml) -> None:
+    source = (FIXTURES / "redaction.yaml").read_text(encoding="utf-8")
+    data = (
+        source.replace("title: Redaction fixture", 'title: "<script>alert(1)</script>"')
+        .replace("text: Public message one.", 'text: "<b>x</b> & <i>y</i>"')
+        .replace("fund: Fixture Fund", 'fund: "<script>alert(2)</script>"')
+    )
+    briefing = load_briefing(write_yaml(tmp_path, data))
+
+    html = render(briefing, "public")
+
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; &lt;i&gt;y&lt;/i&gt;" in html
+    assert "<script" not in html.lower()
+    assert "<b>" not in html
+    # And a reader sees the text as typed.
+    assert "<b>x</b> & <i>y</i>" in visible_text(html)
+
+
+# ---- The environment -----------------------------------------------------------------------
+
+
+def write_template(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_runtime_template_error_names_file_and_line(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    path = write_template(tmp_path, "broken.html.j2", "<p>one</p>\n<p>two</p>\n{{ nosuch }}\n")
+    environment = make_environment([tmp_path])
+    with pytest.raises(TemplateError) as caught:
+        render_html(shipped_briefing, custom_audience("broken.html.j2"), environment)
+    message = str(caught.value)
+    assert message.startswith(f"{path}:3:")
+    assert "nosuch" in message
+
+
+def test_misspelt_attribute_is_an_error_not_blank(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    write_template(tmp_path, "typo.html.j2", "<h1>{{ briefing.titel }}</h1>\n")
+    with pytest.raises(TemplateError, match="titel"):
+        render_html(shipped_briefing, custom_audience("typo.html.j2"), make_environment([tmp_path]))
+
+
+def test_template_syntax_error_names_file_and_line(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    path = write_template(tmp_path, "syntax.html.j2", "<p>fine</p>\n\n{% if %}\n")
+    with pytest.raises(TemplateError) as caught:
+        render_html(
+            shipped_briefing, custom_audience("syntax.html.j2"), make_environment([tmp_path])
+        )
+    assert str(caught.value).startswith(f"{path}:3:")
+
+
+def test_error_in_an_included_template_names_that_template(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    # A user override of one section kind, broken on its second line.
+    path = write_template(tmp_path, "sections/timeline.html.j2", "<section>\n{{ section.when }}\n")
+    environment = make_environment([tmp_path, BUILTIN_TEMPLATES])
+    with pytest.raises(TemplateError) as caught:
+        render_html(shipped_briefing, load_audiences()["public"], environment)
+    assert str(caught.value).startswith(f"{path}:2:")
+
+
+def test_missing_template_names_the_searched_paths(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    with pytest.raises(TemplateError) as caught:
+        render_html(
+            shipped_briefing, custom_audience("absent.html.j2"), make_environment([first, second])
+        )
+    message = str(caught.value)
+    assert "absent.html.j2" in message
+    assert str(first) in message
+    assert str(second) in message
+    assert message.index(str(first)) < message.index(str(second))
+
+
+def test_user_templates_override_built_in_ones_first(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    write_template(
+        tmp_path, "sections/timeline.html.j2", '<section id="mine">{{ section.title }}</section>\n'
+    )
+    environment = make_environment([tmp_path, BUILTIN_TEMPLATES])
+    html = render_html(shipped_briefing, load_audiences()["public"], environment)
+    assert '<section id="mine">Timeline</section>' in html
+    assert 'class="timeline"' not in html
+    assert 'class="section office"' in html
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "''.__class__.__mro__",
+        "briefing.__class__.__init__.__globals__",
+        "cite.__init__.__globals__",
+        "percent.__globals__",
+    ],
+)
+def test_sandbox_refuses_python_internals(
+    tmp_path: Path, shipped_briefing: Briefing, expression: str
+) -> None:
+    write_template(tmp_path, "evil.html.j2", "{{ " + expression + " }}\n")
+    with pytest.raises(TemplateError) as caught:
+        render_html(shipped_briefing, custom_audience("evil.html.j2"), make_environment([tmp_path]))
+    assert re.search(r"SecurityError|unsafe", str(caught.value))
+    assert "<class" not in str(caught.value)
+
+
+def test_sandbox_keeps_models_immutable(tmp_path: Path, shipped_briefing: Briefing) -> None:
+    write_template(tmp_path, "mutate.html.j2", "{% set names = ['a'] %}{{ names.append('b') }}\n")
+    with pytest.raises(TemplateError, match="unsafe"):
+        render_html(
+            shipped_briefing, custom_audience("mutate.html.j2"), make_environment([tmp_path])
+        )
+
+
+def test_autoescape_applies_whatever_the_extension(tmp_path: Path) -> None:
+    write_template(tmp_path, "plain.txt", "{{ value }}")
+    environment = make_environment([tmp_path])
+    assert environment.get_template("plain.txt").render(value="<b>") == "&lt;b&gt;"
