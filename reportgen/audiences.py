@@ -25,6 +25,9 @@ class Audience(Model):
 
     name: Identifier
     description: Text = Field(description="One line, shown by `reportgen audiences`.")
+    edition: ShortText = Field(
+        default="Briefing", description="What the document calls itself, e.g. 'Public edition'."
+    )
     template: TemplateName = "briefing.html.j2"
     sections: tuple[Identifier, ...] | None = Field(
         default=None, description="Section ids in the order to show them; all when omitted."
