@@ -48,6 +48,19 @@ def load_audiences(folder: Path = BUILTIN_AUDIENCES) -> dict[str, Audience]:
     return audiences
 
 
+def discover_audiences(template_dirs: Sequence[Path] = ()) -> dict[str, tuple[Audience, Path]]:
+    """Built-in audiences, then those in each user folder's ``audiences/``, with their files.
+
+    A user profile with a built-in audience's name replaces it, as a user template replaces
+    the built-in template of the same name; earlier folders win over later ones.
+    """
+    found: dict[str, tuple[Audience, Path]] = {}
+    for folder in [BUILTIN_AUDIENCES, *(path / "audiences" for path in reversed(template_dirs))]:
+        for name, audience in load_audiences(folder).items():
+            found[name] = (audience, folder / f"{name}.yaml")
+    return found
+
+
 def select(names: Sequence[str], available: dict[str, Audience]) -> list[Audience]:
     """The named audiences in the order given (every one when ``names`` is empty)."""
     if not names:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportgen.audiences import Audience, load_audiences, select, tailor
+from reportgen.audiences import Audience, discover_audiences, select, tailor
 from reportgen.errors import PageLimitError
 from reportgen.loading import load_briefing
 from reportgen.models import Briefing
@@ -40,11 +40,14 @@ class BuiltFile:
     size: int
 
 
-def render_variants(data: Path, audience_names: Sequence[str] = ()) -> list[Variant]:
+def render_variants(
+    data: Path, audience_names: Sequence[str] = (), template_dirs: Sequence[Path] = ()
+) -> list[Variant]:
     """Load and validate ``data`` and render each audience's HTML; writes nothing."""
     briefing = load_briefing(data)
-    audiences = select(audience_names, load_audiences())
-    environment = make_environment()
+    available = {name: found[0] for name, found in discover_audiences(template_dirs).items()}
+    audiences = select(audience_names, available)
+    environment = make_environment(template_dirs)
     variants = []
     for audience in audiences:
         tailored = tailor(briefing, audience)
@@ -56,6 +59,7 @@ def build(
     data: Path = SHIPPED_DATA,
     audience_names: Sequence[str] = (),
     out_dir: Path = DEFAULT_OUTPUT,
+    template_dirs: Sequence[Path] = (),
 ) -> list[BuiltFile]:
     """Build the PDF of each requested audience (all when none is named) into ``out_dir``.
 
@@ -64,8 +68,9 @@ def build(
     """
     from reportgen.pdf import render_pdf, write_atomically
 
-    variants = render_variants(data, audience_names)
-    allowed_roots = (BUILTIN_TEMPLATES, data.resolve().parent)
+    variants = render_variants(data, audience_names, template_dirs)
+    # The user's template folders may hold their own stylesheets, fonts and images.
+    allowed_roots = (*template_dirs, BUILTIN_TEMPLATES, data.resolve().parent)
     documents = []
     for variant in variants:
         logger.info("laying out %s", variant.file_name)

@@ -10,14 +10,23 @@ from pathlib import Path
 import click
 
 from reportgen import __version__
-from reportgen.audiences import load_audiences
+from reportgen.audiences import discover_audiences
 from reportgen.build import build as build_briefing
 from reportgen.errors import ReportgenError
 from reportgen.loading import load_briefing
 from reportgen.models import Briefing
-from reportgen.paths import DEFAULT_OUTPUT, SHIPPED_DATA
+from reportgen.paths import BUILTIN_AUDIENCES, DEFAULT_OUTPUT, SHIPPED_DATA
 
 DATA_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+TEMPLATES_OPTION = click.option(
+    "--templates",
+    "template_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Folder of your own templates and audiences/, searched before the built-in ones; "
+    "repeat for several, first wins.",
+)
 
 
 class _Group(click.Group):
@@ -67,9 +76,12 @@ def main(ctx: click.Context, debug: bool) -> None:
     show_default=True,
     help="Folder the PDFs are written to.",
 )
-def build(data: Path, audiences: tuple[str, ...], out: Path) -> None:
+@TEMPLATES_OPTION
+def build(
+    data: Path, audiences: tuple[str, ...], out: Path, template_dirs: tuple[Path, ...]
+) -> None:
     """Build PDF briefings, named <briefing id>-<audience>.pdf."""
-    for built in build_briefing(data, audiences, out):
+    for built in build_briefing(data, audiences, out, template_dirs):
         noun = "page" if built.pages == 1 else "pages"
         click.echo(f"wrote {built.path} ({built.pages} {noun}, {built.size:,} bytes)")
 
@@ -85,12 +97,14 @@ def validate(path: Path) -> None:
 
 
 @main.command()
-def audiences() -> None:
-    """List the audiences a briefing can be built for."""
-    profiles = load_audiences()
-    width = max(len(name) for name in profiles)
-    for name, audience in profiles.items():
-        click.echo(f"{name:<{width}}  {audience.description}")
+@TEMPLATES_OPTION
+def audiences(template_dirs: tuple[Path, ...]) -> None:
+    """List the audiences a briefing can be built for, and the file each comes from."""
+    found = discover_audiences(template_dirs)
+    width = max(len(name) for name in found)
+    for name, (audience, origin) in sorted(found.items()):
+        where = "built-in" if origin.parent == BUILTIN_AUDIENCES else str(origin)
+        click.echo(f"{name:<{width}}  {audience.description}  [{where}]")
 
 
 @main.command()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,16 +20,32 @@ from reportgen.errors import TemplateError
 from reportgen.models import Briefing, PartialDate, Source
 from reportgen.paths import BUILTIN_TEMPLATES
 
+BUILTIN_PREFIX = "builtin"
 
-def make_environment(search_path: Iterable[Path] = (BUILTIN_TEMPLATES,)) -> jinja2.Environment:
-    """A sandboxed environment over ``search_path``, first folder first.
+
+def template_search_path(user_dirs: Sequence[Path] = ()) -> list[Path]:
+    """The user's folders in the order given, then the built-in templates."""
+    return [*user_dirs, BUILTIN_TEMPLATES]
+
+
+def make_environment(user_dirs: Sequence[Path] = ()) -> jinja2.Environment:
+    """A sandboxed environment over the user's template folders, then the built-in ones.
+
+    A user template replaces the built-in one of the same name everywhere, and can still extend
+    the original as ``builtin/<name>`` (``{% extends "builtin/briefing.html.j2" %}``).
 
     Autoescaping is on for every template whatever its extension: ``select_autoescape`` would
     leave ``*.html.j2`` unescaped. ``StrictUndefined`` turns a misspelt name into an error
     instead of an empty string in a finished PDF.
     """
+    loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader([str(path) for path in template_search_path(user_dirs)]),
+            jinja2.PrefixLoader({BUILTIN_PREFIX: jinja2.FileSystemLoader(str(BUILTIN_TEMPLATES))}),
+        ]
+    )
     environment = ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader([str(path) for path in search_path]),
+        loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -72,8 +88,24 @@ def render_html(
 
 
 def _search_path(environment: jinja2.Environment) -> list[str]:
+    """Every folder a template name was looked up in, for a message that shows them all."""
     loader = environment.loader
-    return list(loader.searchpath) if isinstance(loader, jinja2.FileSystemLoader) else []
+    loaders = loader.loaders if isinstance(loader, jinja2.ChoiceLoader) else [loader]
+    folders: list[str] = []
+    for each in loaders:
+        if isinstance(each, jinja2.FileSystemLoader):
+            folders += each.searchpath
+        elif isinstance(each, jinja2.PrefixLoader):
+            folders += [f"{prefix}/ -> {sub}" for prefix, sub in _prefixed(each)]
+    return folders
+
+
+def _prefixed(loader: jinja2.PrefixLoader) -> list[tuple[str, str]]:
+    return [
+        (prefix, ", ".join(sub.searchpath))
+        for prefix, sub in loader.mapping.items()
+        if isinstance(sub, jinja2.FileSystemLoader)
+    ]
 
 
 def _template_location(error: BaseException) -> str:

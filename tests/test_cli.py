@@ -58,9 +58,19 @@ def test_audiences_lists_names_and_descriptions() -> None:
     lines = result.stdout.splitlines()
     profiles = load_audiences()
     assert len(lines) == len(profiles)
-    for line, (name, profile) in zip(lines, profiles.items(), strict=True):
+    for line, (name, profile) in zip(lines, sorted(profiles.items()), strict=True):
         assert line.startswith(name)
-        assert line.endswith(profile.description)
+        assert line.endswith(f"{profile.description}  [built-in]")
+
+
+def test_audiences_says_where_a_user_audience_comes_from(tmp_path: Path) -> None:
+    (tmp_path / "audiences").mkdir()
+    profile = tmp_path / "audiences" / "press.yaml"
+    profile.write_text("name: press\ndescription: Press kit.\nmarking: PUBLIC\n")
+    result = run("audiences", "--templates", str(tmp_path))
+    assert result.exit_code == 0
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("press")]
+    assert line.endswith(f"Press kit.  [{profile}]")
 
 
 def test_schema_is_the_json_schema_of_the_data_format() -> None:
