@@ -54,13 +54,12 @@ def render_pdf(html: str, *, base_dir: Path, allowed_roots: Iterable[Path]) -> R
             source = HTML(string=html, base_url=_directory_url(base_dir), url_fetcher=fetcher)
             document = source.render()
             pdf = RenderedPdf(content=document.write_pdf(), pages=len(document.pages))
-        except ResourceError:
+        except (KeyboardInterrupt, SystemExit):
             raise
+        # BaseException: a refused fetch raises WeasyPrint's FatalURLFetchingError, which is one.
         except BaseException as error:
             if fetcher.refusals:
                 raise ResourceError(_refusal_message(fetcher.refusals)) from None
-            if isinstance(error, KeyboardInterrupt | SystemExit):
-                raise
             raise BuildError(f"WeasyPrint failed: {type(error).__name__}: {error}") from error
     # Some failures (inside SVG images, for one) are logged by WeasyPrint, not raised.
     if fetcher.refusals:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
+from factories import budget_rule
 
 from reportgen.charts import budget_chart
 from reportgen.models import Briefing, BudgetResolutionSection
@@ -17,29 +17,6 @@ SVG = "{http://www.w3.org/2000/svg}"
 def plain_percent(value: Decimal) -> str:
     # A formatter independent of Babel: the chart must print whatever it is given.
     return f"{value}%"
-
-
-def make_section(**overrides: Any) -> BudgetResolutionSection:
-    fields: dict[str, Any] = {
-        "id": "rule",
-        "kind": "budget_resolution",
-        "title": "A rule",
-        "body": "An assembly",
-        "place": "A place",
-        "date": {"year": 2020},
-        "promoted_by": "A State",
-        "adoption": "by consensus",
-        "purpose": "To test.",
-        "beneficiary": "fixture body",
-        "fund": "Fixture Fund",
-        "base_year": 2020,
-        "first_year": 2021,
-        "increment_percent_of_base": 25,
-        "years": 4,
-        "target_percent_of_base": 200,
-    }
-    fields.update(overrides)
-    return BudgetResolutionSection.model_validate(fields)
 
 
 @pytest.fixture
@@ -63,7 +40,7 @@ def texts(svg: ET.Element) -> list[str]:
 
 @pytest.mark.parametrize("years", [1, 3, 4, 7])
 def test_one_bar_per_schedule_year_plus_the_base(years: int) -> None:
-    section = make_section(years=years)
+    section = budget_rule(years=years)
     assert len(bars(parse(section))) == years + 1
 
 
@@ -80,7 +57,7 @@ def test_shipped_chart_labels_every_bar(shipped_section: BudgetResolutionSection
 
 
 def test_bar_heights_are_proportional_to_the_values() -> None:
-    section = make_section(increment_percent_of_base=50, years=3, target_percent_of_base=200)
+    section = budget_rule(increment_percent_of_base=50, years=3, target_percent_of_base=200)
     heights = [float(bar.attrib["height"]) for bar in bars(parse(section))]
     values = [100.0] + [float(year.percent_of_base) for year in section.schedule]
     assert values == [100.0, 150.0, 200.0, 250.0]
@@ -89,7 +66,7 @@ def test_bar_heights_are_proportional_to_the_values() -> None:
 
 
 def test_bars_share_a_baseline_and_stay_inside_the_chart() -> None:
-    svg = parse(make_section(increment_percent_of_base=300, years=3, target_percent_of_base=200))
+    svg = parse(budget_rule(increment_percent_of_base=300, years=3, target_percent_of_base=200))
     _, _, width, height = (float(v) for v in svg.attrib["viewBox"].split())
     bottoms = {round(float(bar.attrib["y"]) + float(bar.attrib["height"]), 1) for bar in bars(svg)}
     assert len(bottoms) == 1
@@ -127,7 +104,7 @@ def test_chart_has_a_text_alternative(shipped_section: BudgetResolutionSection) 
 def test_data_text_is_escaped() -> None:
     fund = '<script>alert("fund")</script>'
     beneficiary = 'A & B <b>bold</b> "quoted"'
-    markup = str(budget_chart(make_section(fund=fund, beneficiary=beneficiary), plain_percent))
+    markup = str(budget_chart(budget_rule(fund=fund, beneficiary=beneficiary), plain_percent))
 
     assert "<script" not in markup
     assert "<b>" not in markup

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+from factories import budget_rule
 from pydantic import ValidationError
 
 from reportgen.models import (
@@ -36,29 +37,6 @@ def section_index(raw: dict[str, Any], kind: str) -> int:
 
 def error_locations(error: ValidationError) -> list[tuple[int | str, ...]]:
     return [tuple(detail["loc"]) for detail in error.errors()]
-
-
-def rule(**overrides: Any) -> BudgetResolutionSection:
-    fields: dict[str, Any] = {
-        "id": "rule",
-        "kind": "budget_resolution",
-        "title": "A rule",
-        "body": "An assembly",
-        "place": "A place",
-        "date": {"year": 2020},
-        "promoted_by": "A State",
-        "adoption": "by consensus",
-        "purpose": "To test.",
-        "beneficiary": "a body",
-        "fund": "A fund",
-        "base_year": 2020,
-        "first_year": 2021,
-        "increment_percent_of_base": 25,
-        "years": 4,
-        "target_percent_of_base": 200,
-    }
-    fields.update(overrides)
-    return BudgetResolutionSection.model_validate(fields)
 
 
 # ---- The shipped data ----------------------------------------------------------------------
@@ -102,7 +80,7 @@ def test_schedule_is_not_typed_in(raw: dict[str, Any]) -> None:
 
 
 def test_hand_made_rule_meets_its_target() -> None:
-    section = rule(base_year=2020, first_year=2021, increment_percent_of_base=25, years=4)
+    section = budget_rule(base_year=2020, first_year=2021, increment_percent_of_base=25, years=4)
     assert [(y.year, y.percent_of_base) for y in section.schedule] == [
         (2021, Decimal(125)),
         (2022, Decimal(150)),
@@ -114,13 +92,13 @@ def test_hand_made_rule_meets_its_target() -> None:
 
 
 def test_overshooting_rule_has_no_negative_shortfall() -> None:
-    section = rule(increment_percent_of_base=30, years=4, target_percent_of_base=200)
+    section = budget_rule(increment_percent_of_base=30, years=4, target_percent_of_base=200)
     assert section.final_percent_of_base == Decimal(220)
     assert section.shortfall_points == Decimal(0)
 
 
 def test_fractional_increments_accumulate_exactly() -> None:
-    section = rule(increment_percent_of_base="33.33", years=3, target_percent_of_base=200)
+    section = budget_rule(increment_percent_of_base="33.33", years=3, target_percent_of_base=200)
     assert section.final_percent_of_base == Decimal("199.99")
     assert section.shortfall_points == Decimal("0.01")
 
@@ -212,7 +190,7 @@ def test_non_positive_other_increase_is_rejected(raw: dict[str, Any]) -> None:
 
 def test_zero_years_is_rejected() -> None:
     with pytest.raises(ValidationError):
-        rule(years=0)
+        budget_rule(years=0)
 
 
 def test_duplicate_section_ids_are_rejected(raw: dict[str, Any]) -> None:
