@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
 
 from reportgen.errors import AudienceError
 from reportgen.loading import load_model
@@ -17,7 +17,63 @@ TemplateName = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*\.html\.j2$")
 ]
 
+# Theme values end up inside CSS; these patterns keep them to what CSS means by them, so a
+# profile can never smuggle in a declaration, a url() or markup.
+CssColour = Annotated[
+    str,
+    StringConstraints(pattern=r"^(#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|#[0-9a-fA-F]{8}|[a-z]{3,20})$"),
+]
+FontFamily = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9 -]{0,59}$")]
+
+
+def _inside_its_folder(path: str) -> str:
+    if ".." in path.split("/"):
+        raise ValueError("must stay inside the template folder (no '..')")
+    return path
+
+
+AssetPath = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_./-]{0,199}$"),
+    AfterValidator(_inside_its_folder),
+    Field(description="A file in a template folder, relative to that folder, e.g. img/logo.svg."),
+]
+
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class Theme(Model):
+    """The look of an audience's PDF: colours, fonts and images, as CSS custom properties."""
+
+    primary: CssColour | None = Field(default=None, description="Cover, headings, rules.")
+    accent: CssColour | None = Field(default=None, description="Marking, list markers, notes.")
+    ink: CssColour | None = Field(default=None, description="Body text.")
+    muted: CssColour | None = Field(default=None, description="Captions, running heads.")
+    panel: CssColour | None = Field(default=None, description="Background of boxes and tiles.")
+    body_font: FontFamily | None = Field(default=None, description="Font family of the text.")
+    heading_font: FontFamily | None = Field(default=None, description="Font family of headings.")
+    logo: AssetPath | None = Field(default=None, description="Image shown on the cover.")
+    logo_alt: ShortText | None = Field(default=None, description="Text alternative of the logo.")
+    cover_image: AssetPath | None = Field(default=None, description="Cover background image.")
+    stylesheets: tuple[AssetPath, ...] = Field(
+        default=(), description="Your CSS files, applied after the built-in stylesheet."
+    )
+
+    @model_validator(mode="after")
+    def _logo_has_alternative_text(self) -> Theme:
+        if self.logo and not self.logo_alt:
+            raise ValueError("a logo needs logo_alt, its text alternative")
+        return self
+
+    def colours(self) -> dict[str, str]:
+        """The colours that are set, by their CSS custom property name (without ``--``)."""
+        names = ("primary", "accent", "ink", "muted", "panel")
+        return {name: value for name in names if (value := getattr(self, name)) is not None}
+
+    def fonts(self) -> dict[str, str]:
+        """The font families that are set, by custom property name (``body-font``, ...)."""
+        fonts = {"body-font": self.body_font, "heading-font": self.heading_font}
+        return {name: value for name, value in fonts.items() if value is not None}
 
 
 class Audience(Model):
@@ -35,6 +91,7 @@ class Audience(Model):
     visibility: frozenset[Visibility] = frozenset({Visibility.PUBLIC})
     page_limit: Annotated[int, Field(ge=1, le=500)] | None = None
     marking: ShortText = Field(description="Classification marking printed on every page.")
+    theme: Theme = Theme()
 
 
 def load_audiences(folder: Path = BUILTIN_AUDIENCES) -> dict[str, Audience]:

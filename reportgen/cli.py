@@ -12,10 +12,12 @@ import click
 from reportgen import __version__
 from reportgen.audiences import discover_audiences
 from reportgen.build import build as build_briefing
+from reportgen.config import CONFIG_FILE, Settings, find_config, load_settings
 from reportgen.errors import ReportgenError
 from reportgen.loading import load_briefing
 from reportgen.models import Briefing
 from reportgen.paths import BUILTIN_AUDIENCES, DEFAULT_OUTPUT, SHIPPED_DATA
+from reportgen.scaffold import init_template
 
 DATA_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 TEMPLATES_OPTION = click.option(
@@ -44,23 +46,35 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reportgen")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=f"Settings file. Default: {CONFIG_FILE}, or [tool.reportgen] in pyproject.toml, "
+    "in the current folder.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks and WeasyPrint's own messages.")
 @click.pass_context
-def main(ctx: click.Context, debug: bool) -> None:
+def main(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     """Turn validated briefing data into finished PDF briefings."""
     ctx.meta["reportgen.debug"] = debug
+    ctx.meta["reportgen.config"] = config_path
     logging.basicConfig(format="%(levelname)s: %(message)s", stream=sys.stderr)
     logging.getLogger("reportgen").setLevel(logging.DEBUG if debug else logging.WARNING)
     logging.getLogger("weasyprint").setLevel(logging.DEBUG if debug else logging.CRITICAL)
+
+
+def _settings() -> Settings:
+    """The settings file's defaults; read only by the commands that use them."""
+    explicit = click.get_current_context().meta.get("reportgen.config")
+    return load_settings(explicit or find_config(Path.cwd()))
 
 
 @main.command()
 @click.option(
     "--data",
     type=DATA_FILE,
-    default=SHIPPED_DATA,
-    show_default="the shipped briefing",
-    help="Briefing data file (YAML).",
+    help="Briefing data file (YAML). Default: from the settings file, else the shipped briefing.",
 )
 @click.option(
     "--audience",
@@ -72,24 +86,30 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_OUTPUT,
-    show_default=True,
-    help="Folder the PDFs are written to.",
+    help=f"Folder the PDFs are written to. Default: {DEFAULT_OUTPUT}/",
 )
 @TEMPLATES_OPTION
 def build(
-    data: Path, audiences: tuple[str, ...], out: Path, template_dirs: tuple[Path, ...]
+    data: Path | None, audiences: tuple[str, ...], out: Path | None, template_dirs: tuple[Path, ...]
 ) -> None:
     """Build PDF briefings, named <briefing id>-<audience>.pdf."""
-    for built in build_briefing(data, audiences, out, template_dirs):
+    settings = _settings()
+    built_files = build_briefing(
+        data or settings.data or SHIPPED_DATA,
+        audiences or settings.audiences,
+        out or settings.out or DEFAULT_OUTPUT,
+        template_dirs or settings.templates,
+    )
+    for built in built_files:
         noun = "page" if built.pages == 1 else "pages"
         click.echo(f"wrote {built.path} ({built.pages} {noun}, {built.size:,} bytes)")
 
 
 @main.command()
-@click.argument("path", type=DATA_FILE, default=SHIPPED_DATA, required=False)
-def validate(path: Path) -> None:
-    """Check a briefing data file without rendering it."""
+@click.argument("path", type=DATA_FILE, required=False)
+def validate(path: Path | None) -> None:
+    """Check a briefing data file without rendering it (default: the settings' or shipped one)."""
+    path = path or _settings().data or SHIPPED_DATA
     briefing = load_briefing(path)
     click.echo(
         f"{path}: valid ({len(briefing.sections)} sections, {len(briefing.sources)} sources)"
@@ -100,11 +120,21 @@ def validate(path: Path) -> None:
 @TEMPLATES_OPTION
 def audiences(template_dirs: tuple[Path, ...]) -> None:
     """List the audiences a briefing can be built for, and the file each comes from."""
-    found = discover_audiences(template_dirs)
+    found = discover_audiences(template_dirs or _settings().templates)
     width = max(len(name) for name in found)
     for name, (audience, origin) in sorted(found.items()):
         where = "built-in" if origin.parent == BUILTIN_AUDIENCES else str(origin)
         click.echo(f"{name:<{width}}  {audience.description}  [{where}]")
+
+
+@main.command("init-template")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", default="custom", show_default=True, help="Name of the starter audience.")
+def init_template_command(folder: Path, name: str) -> None:
+    """Write a starter folder: an audience profile, a template and a stylesheet."""
+    for path in init_template(folder, name):
+        click.echo(f"wrote {path}")
+    click.echo(f"build it with: reportgen build --templates {folder} --audience {name}")
 
 
 @main.command()

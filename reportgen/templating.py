@@ -19,6 +19,7 @@ from reportgen.audiences import Audience
 from reportgen.errors import TemplateError
 from reportgen.models import Briefing, PartialDate, Source
 from reportgen.paths import BUILTIN_TEMPLATES
+from reportgen.theming import AssetFinder, theme_css
 
 BUILTIN_PREFIX = "builtin"
 
@@ -52,6 +53,9 @@ def make_environment(user_dirs: Sequence[Path] = ()) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    find_asset = AssetFinder(template_search_path(user_dirs))
+    environment.globals["asset_url"] = find_asset
+    environment.globals["theme_css"] = lambda theme: theme_css(theme, find_asset)
     return environment
 
 
