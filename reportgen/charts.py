@@ -20,37 +20,48 @@ PLOT_TOP = 24
 PLOT_BOTTOM = HEIGHT - 36
 GRID_STEP = 50
 
-# Presentation attributes rather than document CSS: WeasyPrint styles inline SVG from its own
-# attributes, and a chart that carries its look renders the same wherever it is embedded.
-FONT = "Noto Sans, sans-serif"
-STYLE: dict[str, dict[str, str]] = {
-    "axis": {"stroke": "#5b6470", "stroke-width": "1"},
-    "grid": {"stroke": "#d5dae1", "stroke-width": "0.6"},
-    "tick": {"fill": "#5b6470", "font-size": "10", "text-anchor": "end", "font-family": FONT},
-    "bar": {"fill": "#9aa8b8"},
-    "bar highlight": {"fill": "#1f3a5f"},
-    "value": {
-        "fill": "#ffffff",
-        "font-size": "12",
-        "font-weight": "bold",
-        "text-anchor": "middle",
-        "font-family": FONT,
-    },
-    "category": {
-        "fill": "#1c2430",
-        "font-size": "11",
-        "text-anchor": "middle",
-        "font-family": FONT,
-    },
-    "target": {"stroke": "#8c1c2c", "stroke-width": "1.4", "stroke-dasharray": "5 3"},
-    "target-label": {
-        "fill": "#8c1c2c",
-        "font-size": "10.5",
-        "font-weight": "bold",
-        "text-anchor": "start",
-        "font-family": FONT,
-    },
-}
+
+@dataclass(frozen=True)
+class ChartColours:
+    """The theme's colours and heading font, which the chart draws with."""
+
+    primary: str = "#1f3a5f"
+    accent: str = "#8c1c2c"
+    font: str = "Noto Sans"
+
+
+def _styles(colours: ChartColours) -> dict[str, dict[str, str]]:
+    # Presentation attributes rather than document CSS: WeasyPrint styles inline SVG from its
+    # own attributes, and a chart that carries its look renders the same wherever it is put.
+    font = f"{colours.font}, sans-serif"
+    return {
+        "axis": {"stroke": "#5b6470", "stroke-width": "1"},
+        "grid": {"stroke": "#d5dae1", "stroke-width": "0.6"},
+        "tick": {"fill": "#5b6470", "font-size": "10", "text-anchor": "end", "font-family": font},
+        "bar": {"fill": "#9aa8b8"},
+        "bar highlight": {"fill": colours.primary},
+        "value": {
+            "fill": "#ffffff",
+            "font-size": "12",
+            "font-weight": "bold",
+            "text-anchor": "middle",
+            "font-family": font,
+        },
+        "category": {
+            "fill": "#1c2430",
+            "font-size": "11",
+            "text-anchor": "middle",
+            "font-family": font,
+        },
+        "target": {"stroke": colours.accent, "stroke-width": "1.4", "stroke-dasharray": "5 3"},
+        "target-label": {
+            "fill": colours.accent,
+            "font-size": "10.5",
+            "font-weight": "bold",
+            "text-anchor": "start",
+            "font-family": font,
+        },
+    }
 
 
 @dataclass(frozen=True)
@@ -61,7 +72,9 @@ class Bar:
 
 
 def budget_chart(
-    section: BudgetResolutionSection, format_percent: Callable[[Decimal], str]
+    section: BudgetResolutionSection,
+    format_percent: Callable[[Decimal], str],
+    colours: ChartColours = ChartColours(),
 ) -> Markup:
     """A bar chart of the budget schedule against the base year, with the target as a line."""
     bars = [Bar(str(section.base_year), Decimal(100))]
@@ -79,6 +92,7 @@ def budget_chart(
         title=f"{section.fund}: budget as a share of {section.base_year}",
         description=description,
         format_value=format_percent,
+        style=_styles(colours),
     )
 
 
@@ -90,6 +104,7 @@ def _bar_chart(
     title: str,
     description: str,
     format_value: Callable[[Decimal], str],
+    style: dict[str, dict[str, str]],
 ) -> Markup:
     top = max([target, *(bar.value for bar in bars)])
     top = (top // GRID_STEP + 1) * GRID_STEP  # headroom up to the next gridline
@@ -120,11 +135,11 @@ def _bar_chart(
                 "x2": str(PLOT_RIGHT),
                 "y1": gy,
                 "y2": gy,
-                **STYLE["grid" if step else "axis"],
+                **style["grid" if step else "axis"],
             },
         )
         label = ET.SubElement(
-            svg, "text", {"x": str(PLOT_LEFT - 6), "y": gy, "dy": "3.5", **STYLE["tick"]}
+            svg, "text", {"x": str(PLOT_LEFT - 6), "y": gy, "dy": "3.5", **style["tick"]}
         )
         label.text = format_value(Decimal(step))
 
@@ -141,16 +156,16 @@ def _bar_chart(
                 "y": f"{bar_top:.1f}",
                 "width": f"{bar_width:.1f}",
                 "height": f"{PLOT_BOTTOM - bar_top:.1f}",
-                **STYLE["bar highlight" if bar.highlight else "bar"],
+                **style["bar highlight" if bar.highlight else "bar"],
             },
         )
         centre = f"{x + bar_width / 2:.1f}"
         value = ET.SubElement(
-            svg, "text", {"x": centre, "y": f"{bar_top + 17:.1f}", **STYLE["value"]}
+            svg, "text", {"x": centre, "y": f"{bar_top + 17:.1f}", **style["value"]}
         )
         value.text = format_value(bar.value)
         category = ET.SubElement(
-            svg, "text", {"x": centre, "y": str(PLOT_BOTTOM + 16), **STYLE["category"]}
+            svg, "text", {"x": centre, "y": str(PLOT_BOTTOM + 16), **style["category"]}
         )
         category.text = bar.label
 
@@ -158,10 +173,10 @@ def _bar_chart(
     ET.SubElement(
         svg,
         "line",
-        {"x1": str(PLOT_LEFT), "x2": str(PLOT_RIGHT), "y1": ty, "y2": ty, **STYLE["target"]},
+        {"x1": str(PLOT_LEFT), "x2": str(PLOT_RIGHT), "y1": ty, "y2": ty, **style["target"]},
     )
     target_text = ET.SubElement(
-        svg, "text", {"x": str(PLOT_LEFT + 4), "y": f"{y(target) - 5:.1f}", **STYLE["target-label"]}
+        svg, "text", {"x": str(PLOT_LEFT + 4), "y": f"{y(target) - 5:.1f}", **style["target-label"]}
     )
     target_text.text = target_label
     # ElementTree escapes every text and attribute, so data can never inject markup here.

@@ -15,7 +15,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from reportgen import charts
-from reportgen.audiences import Audience
+from reportgen.audiences import Audience, Theme
 from reportgen.errors import TemplateError
 from reportgen.models import Briefing, PartialDate, Source
 from reportgen.paths import BUILTIN_TEMPLATES
@@ -69,7 +69,9 @@ def render_html(
         "briefing": briefing,
         "audience": audience,
         "cite": _Citations(briefing, formats),
-        "budget_chart": lambda section: charts.budget_chart(section, formats.percent),
+        "budget_chart": lambda section: charts.budget_chart(
+            section, formats.percent, _chart_colours(audience.theme)
+        ),
         "percent": formats.percent,
         "number": formats.number,
         "long_date": formats.long_date,
@@ -121,6 +123,15 @@ def _template_location(error: BaseException) -> str:
     if not frames:
         return "while rendering"
     return f"{frames[-1].filename}:{frames[-1].lineno}"
+
+
+def _chart_colours(theme: Theme) -> charts.ChartColours:
+    chosen = {
+        "primary": theme.primary,
+        "accent": theme.accent,
+        "font": theme.heading_font,
+    }
+    return charts.ChartColours(**{name: value for name, value in chosen.items() if value})
 
 
 class _Formats:
