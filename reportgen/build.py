@@ -6,13 +6,18 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportgen.audiences import Audience, discover_audiences, select, tailor
-from reportgen.errors import PageLimitError
+from reportgen.errors import PageLimitError, ReportgenError, VariantsFailedError
+from reportgen.limits import DEFAULT_LIMITS, Limits, run_limited
 from reportgen.loading import load_briefing
 from reportgen.models import Briefing
 from reportgen.paths import BUILTIN_TEMPLATES, DEFAULT_OUTPUT, SHIPPED_DATA
 from reportgen.templating import make_environment, render_html
+
+if TYPE_CHECKING:
+    from reportgen.pdf import RenderedPdf
 
 logger = logging.getLogger(__name__)
 
@@ -60,28 +65,29 @@ def build(
     audience_names: Sequence[str] = (),
     out_dir: Path = DEFAULT_OUTPUT,
     template_dirs: Sequence[Path] = (),
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[BuiltFile]:
     """Build the PDF of each requested audience (all when none is named) into ``out_dir``.
 
-    Every variant is rendered and laid out before the first file is written, so bad data, a
-    broken template or a page limit overrun leaves every earlier output as it was.
+    Every variant is laid out, each in its own process within ``limits``, before the first file
+    is written. A variant that fails does not stop the others being tried, so one run reports
+    every failure; but if any fails nothing is written and earlier outputs stay as they were.
     """
-    from reportgen.pdf import render_pdf, write_atomically
+    from reportgen.pdf import write_atomically
 
     variants = render_variants(data, audience_names, template_dirs)
     # The user's template folders may hold their own stylesheets, fonts and images.
     allowed_roots = (*template_dirs, BUILTIN_TEMPLATES, data.resolve().parent)
     documents = []
+    failures: dict[str, ReportgenError] = {}
     for variant in variants:
         logger.info("laying out %s", variant.file_name)
-        pdf = render_pdf(variant.html, base_dir=BUILTIN_TEMPLATES, allowed_roots=allowed_roots)
-        limit = variant.audience.page_limit
-        if limit is not None and pdf.pages > limit:
-            raise PageLimitError(
-                f"audience {variant.audience.name!r} has a limit of {limit} pages, "
-                f"but its PDF has {pdf.pages}"
-            )
-        documents.append((variant, pdf))
+        try:
+            documents.append((variant, _lay_out(variant, allowed_roots, limits)))
+        except ReportgenError as error:
+            failures[variant.audience.name] = error
+    if failures:
+        raise VariantsFailedError(failures)
 
     built = []
     for variant, pdf in documents:
@@ -89,3 +95,26 @@ def build(
         write_atomically(target, pdf.content)
         built.append(BuiltFile(variant.audience.name, target, pdf.pages, len(pdf.content)))
     return built
+
+
+def _lay_out(variant: Variant, allowed_roots: tuple[Path, ...], limits: Limits) -> RenderedPdf:
+    # Imported before the child is forked, so each child starts with WeasyPrint loaded.
+    import weasyprint  # noqa: F401
+
+    from reportgen.pdf import render_pdf
+
+    pdf = run_limited(
+        render_pdf,
+        variant.html,
+        BUILTIN_TEMPLATES,
+        allowed_roots,
+        limits.max_pages,
+        limits=limits,
+    )
+    limit = variant.audience.page_limit
+    if limit is not None and pdf.pages > limit:
+        raise PageLimitError(
+            f"audience {variant.audience.name!r} has a limit of {limit} pages, "
+            f"but its PDF has {pdf.pages}"
+        )
+    return pdf

@@ -14,6 +14,7 @@ from reportgen.audiences import discover_audiences
 from reportgen.build import build as build_briefing
 from reportgen.config import CONFIG_FILE, Settings, find_config, load_settings
 from reportgen.errors import ReportgenError
+from reportgen.limits import DEFAULT_LIMITS, Limits
 from reportgen.loading import load_briefing
 from reportgen.models import Briefing
 from reportgen.paths import BUILTIN_AUDIENCES, DEFAULT_OUTPUT, SHIPPED_DATA
@@ -89,16 +90,46 @@ def _settings() -> Settings:
     help=f"Folder the PDFs are written to. Default: {DEFAULT_OUTPUT}/",
 )
 @TEMPLATES_OPTION
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help=f"Stop a variant whose layout takes longer. Default: {DEFAULT_LIMITS.seconds:g}.",
+)
+@click.option(
+    "--max-pages",
+    type=click.IntRange(min=1),
+    help=f"Refuse a PDF with more pages. Default: {DEFAULT_LIMITS.max_pages}.",
+)
+@click.option(
+    "--memory-limit",
+    type=click.IntRange(min=256),
+    metavar="MIB",
+    help=f"Memory one variant's layout may use. Default: {DEFAULT_LIMITS.memory_mib}.",
+)
 def build(
-    data: Path | None, audiences: tuple[str, ...], out: Path | None, template_dirs: tuple[Path, ...]
+    *,
+    data: Path | None,
+    audiences: tuple[str, ...],
+    out: Path | None,
+    template_dirs: tuple[Path, ...],
+    time_limit: float | None,
+    max_pages: int | None,
+    memory_limit: int | None,
 ) -> None:
     """Build PDF briefings, named <briefing id>-<audience>.pdf."""
     settings = _settings()
+    limits = Limits(
+        seconds=time_limit or settings.time_limit or DEFAULT_LIMITS.seconds,
+        max_pages=max_pages or settings.max_pages or DEFAULT_LIMITS.max_pages,
+        memory_mib=memory_limit or settings.memory_limit or DEFAULT_LIMITS.memory_mib,
+    )
     built_files = build_briefing(
         data or settings.data or SHIPPED_DATA,
         audiences or settings.audiences,
         out or settings.out or DEFAULT_OUTPUT,
         template_dirs or settings.templates,
+        limits,
     )
     for built in built_files:
         noun = "page" if built.pages == 1 else "pages"

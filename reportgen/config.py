@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationError
 
@@ -22,6 +22,15 @@ class Settings(Model):
     templates: tuple[Path, ...] = Field(default=(), description="Template folders, first wins.")
     out: Path | None = Field(default=None, description="Folder the PDFs are written to.")
     audiences: tuple[Identifier, ...] = Field(default=(), description="Audiences to build.")
+    time_limit: Annotated[float, Field(gt=0, le=3600)] | None = Field(
+        default=None, description="Seconds one variant's layout may take."
+    )
+    max_pages: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+        default=None, description="Most pages one PDF may have."
+    )
+    memory_limit: Annotated[int, Field(ge=256, le=65_536)] | None = Field(
+        default=None, description="MiB of memory one variant's layout may use."
+    )
 
 
 def find_config(directory: Path) -> Path | None:

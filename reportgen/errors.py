@@ -68,3 +68,15 @@ class BuildError(ReportgenError):
 
 class PageLimitError(BuildError):
     """Raised when a variant is longer than its audience's page limit."""
+
+
+class VariantsFailedError(BuildError):
+    """Raised by a build when one or more variants failed; ``failures`` maps audience to error.
+
+    Raised after every variant was tried, so one run reports all failures.
+    """
+
+    def __init__(self, failures: dict[str, ReportgenError]) -> None:
+        self.failures = failures
+        lines = [f"{audience}: {error}" for audience, error in failures.items()]
+        super().__init__("nothing was written; these variants failed:\n" + "\n".join(lines))

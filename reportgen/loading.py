@@ -18,6 +18,11 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 # A briefing is a few kilobytes; anything near this is a mistake or an attack on the parser.
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
+# A briefing nests a few levels and holds a few thousand values; these bounds are far above
+# that and far below what would make loading slow.
+MAX_DEPTH = 40
+MAX_EXPANDED_VALUES = 200_000
+
 Location = tuple[int | str, ...]
 
 
@@ -78,36 +83,92 @@ def _display_name(path: Path) -> str:
 
 
 def _parse(path: Path, display: str) -> tuple[Any, yaml.Node | None]:
+    text = _read_text(path, display)
+    try:
+        # The reader checks every character as the loader is made, so this is inside the try.
+        loader = _StrictLoader(text)
+    except yaml.reader.ReaderError as error:
+        # Control characters (NUL, for one): the reader knows the offset, not the line.
+        line = text.count("\n", 0, error.position) + 1
+        message = f"character U+{error.character:04X} is not allowed in YAML"
+        raise DataError([Problem(display, line, message)]) from None
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            raise DataError([Problem(display, 1, "file is empty")])
+        _check_shape(root, display)
+        return loader.construct_document(root), root
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        message = " ".join(part for part in (error.context, error.problem) if part)
+        mark_line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        raise DataError([Problem(display, mark_line, message, column=column)]) from None
+    except yaml.YAMLError as error:
+        raise DataError([Problem(display, None, f"YAML error: {error}")]) from None
+    except RecursionError:
+        # PyYAML composes recursively; thousands of nested brackets exhaust Python's stack.
+        raise DataError(
+            [Problem(display, None, f"nested more than {MAX_DEPTH} levels deep")]
+        ) from None
+    finally:
+        loader.dispose()
+
+
+def _read_text(path: Path, display: str) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise DataError(
                 [Problem(display, None, f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")]
             )
-        text = path.read_text(encoding="utf-8")
+        content = path.read_bytes()
     except OSError as error:
         raise DataError([Problem(display, None, f"cannot read file: {error.strerror}")]) from None
+    try:
+        # utf-8-sig: a byte-order mark, which some Windows editors write, is accepted and dropped.
+        return content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
+        line = content.count(b"\n", 0, error.start) + 1
         raise DataError(
-            [Problem(display, None, f"file is not valid UTF-8: {error.reason}")]
+            [Problem(display, line, f"file is not valid UTF-8: {error.reason}")]
         ) from None
 
-    loader = _StrictLoader(text)
-    try:
-        root = loader.get_single_node()
-        if root is None:
-            raise DataError([Problem(display, 1, "file is empty")])
-        return loader.construct_document(root), root
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        message = " ".join(part for part in (error.context, error.problem) if part)
-        line = mark.line + 1 if mark else None
-        column = mark.column + 1 if mark else None
-        raise DataError([Problem(display, line, message, column=column)]) from None
-    except yaml.YAMLError as error:
-        raise DataError([Problem(display, None, f"YAML error: {error}")]) from None
-    finally:
-        loader.dispose()
+
+def _check_shape(root: yaml.Node, display: str) -> None:
+    """Refuse recursive aliases, deep nesting and alias bombs before anything is built.
+
+    Aliases share one node, so a file of a few lines can stand for billions of values
+    ("billion laughs"); counting the expanded size catches that without expanding it.
+    """
+    sizes: dict[int, int] = {}
+
+    def expanded_size(node: yaml.Node, open_nodes: tuple[int, ...]) -> int:
+        if id(node) in open_nodes:
+            raise _shape_error(display, node, "an alias refers to a value that contains it")
+        if len(open_nodes) >= MAX_DEPTH:
+            raise _shape_error(display, node, f"nested more than {MAX_DEPTH} levels deep")
+        if id(node) in sizes:
+            return sizes[id(node)]
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        total = 1 + sum(expanded_size(child, (*open_nodes, id(node))) for child in children)
+        if total > MAX_EXPANDED_VALUES:
+            raise _shape_error(
+                display, node, f"expands to more than {MAX_EXPANDED_VALUES} values (alias bomb?)"
+            )
+        sizes[id(node)] = total
+        return total
+
+    expanded_size(root, ())
+
+
+def _shape_error(display: str, node: yaml.Node, message: str) -> DataError:
+    mark = node.start_mark
+    return DataError([Problem(display, mark.line + 1, message, column=mark.column + 1)])
 
 
 def _locate(display: str, root: yaml.Node | None, detail: ErrorDetails) -> Problem:

@@ -1,4 +1,4 @@
-"""HTML to PDF with WeasyPrint: a fetcher confined to the project's folders, and atomic writes."""
+"""HTML to PDF with WeasyPrint, failing on anything it could not load; and atomic writes."""
 
 from __future__ import annotations
 
@@ -7,18 +7,14 @@ import ctypes.util
 import logging
 import os
 import tempfile
-import urllib.parse
-import urllib.request
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from reportgen.errors import BuildError, ResourceError
-
-if TYPE_CHECKING:
-    from weasyprint.urls import URLFetcherResponse
+from reportgen.fetching import confined_fetcher
 
 logger = logging.getLogger(__name__)
 
@@ -36,25 +32,32 @@ class RenderedPdf:
     pages: int
 
 
-def render_pdf(html: str, *, base_dir: Path, allowed_roots: Iterable[Path]) -> RenderedPdf:
+def render_pdf(
+    html: str, base_dir: Path, allowed_roots: Iterable[Path], max_pages: int | None = None
+) -> RenderedPdf:
     """Lay out ``html`` as a PDF.
 
     Relative URLs resolve against ``base_dir``. Only files under ``allowed_roots`` and ``data:``
     URLs are served; anything else, or anything missing, raises `ResourceError` rather than
-    giving a PDF with holes in it.
+    giving a PDF with holes in it; so does a document longer than ``max_pages``.
     """
     # Imported here: WeasyPrint takes most of a second to import, and `validate` and `--help`
     # must not pay for it.
     from weasyprint import HTML
 
     _warn_once_without_harfbuzz_subset()
-    fetcher = _confined_fetcher(tuple(root.resolve() for root in allowed_roots))
+    fetcher = confined_fetcher(tuple(root.resolve() for root in allowed_roots))
     with _collect_weasyprint_errors() as logged:
         try:
             source = HTML(string=html, base_url=_directory_url(base_dir), url_fetcher=fetcher)
             document = source.render()
+            _refuse_attachments(document)
+            if max_pages is not None and len(document.pages) > max_pages:
+                raise ResourceError(
+                    f"the PDF would have {len(document.pages)} pages; the cap is {max_pages}"
+                )
             pdf = RenderedPdf(content=document.write_pdf(), pages=len(document.pages))
-        except (KeyboardInterrupt, SystemExit):
+        except (KeyboardInterrupt, SystemExit, ResourceError):
             raise
         # BaseException: a refused fetch raises WeasyPrint's FatalURLFetchingError, which is one.
         except BaseException as error:
@@ -67,6 +70,19 @@ def render_pdf(html: str, *, base_dir: Path, allowed_roots: Iterable[Path]) -> R
     if logged:
         raise BuildError("WeasyPrint reported errors:\n" + "\n".join(logged))
     return pdf
+
+
+def _refuse_attachments(document: Any) -> None:
+    """Templates may not embed files: it would ship project files inside the PDF unasked, and
+    WeasyPrint dates attachments by the clock, which breaks byte-identical rebuilds."""
+    attached = [
+        str(getattr(item, "name", None) or "a file") for item in document.metadata.attachments
+    ]
+    attached += [
+        link[1] for page in document.pages for link in page.links if link[0] == "attachment"
+    ]
+    if attached:
+        raise ResourceError("templates may not attach files to the PDF: " + ", ".join(attached))
 
 
 def write_atomically(target: Path, content: bytes) -> None:
@@ -103,40 +119,6 @@ def _directory_url(directory: Path) -> str:
 
 def _refusal_message(refusals: list[str]) -> str:
     return "refused or missing resources:\n" + "\n".join(f"  {item}" for item in refusals)
-
-
-def _confined_fetcher(roots: tuple[Path, ...]) -> Any:
-    """A WeasyPrint URL fetcher that serves only ``data:`` URLs and files under ``roots``."""
-    from weasyprint.urls import FatalURLFetchingError, URLFetcher
-
-    class ConfinedFetcher(URLFetcher):  # type: ignore[misc]
-        def __init__(self) -> None:
-            # fail_on_errors: a missing resource stops the build instead of being skipped.
-            super().__init__(fail_on_errors=True, allow_redirects=False)
-            self.refusals: list[str] = []
-
-        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-            scheme = urllib.parse.urlsplit(url).scheme
-            if scheme == "data":
-                return super().fetch(url, headers)
-            if scheme != "file":
-                return self._refuse(url, "only files in the template and data folders may load")
-            path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path)).resolve()
-            if not any(path.is_relative_to(root) for root in roots):
-                return self._refuse(url, "outside the template and data folders")
-            if not path.is_file():
-                return self._refuse(url, "no such file")
-            return super().fetch(path.as_uri(), headers)
-
-        def _refuse(self, url: str, reason: str) -> URLFetcherResponse:
-            self.refusals.append(f"{_shorten(url)}: {reason}")
-            raise FatalURLFetchingError(f"{url}: {reason}")
-
-    return ConfinedFetcher()
-
-
-def _shorten(url: str, limit: int = 160) -> str:
-    return url if len(url) <= limit else url[: limit - 1] + "…"
 
 
 @contextlib.contextmanager

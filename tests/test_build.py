@@ -12,7 +12,7 @@ from pypdf.generic import Destination
 
 from reportgen.audiences import load_audiences
 from reportgen.build import BuiltFile, build
-from reportgen.errors import DataError, PageLimitError
+from reportgen.errors import DataError, PageLimitError, VariantsFailedError
 from reportgen.models import (
     Briefing,
     BudgetResolutionSection,
@@ -323,9 +323,11 @@ def test_page_limit_overrun_writes_nothing(
     data = write_yaml(tmp_path, shipped_text.replace(anchor, anchor + extra))
     outputs = existing_outputs(tmp_path / "out", ("delegation", "executive"))
 
-    with pytest.raises(PageLimitError) as caught:
+    with pytest.raises(VariantsFailedError) as caught:
         build(data, ["delegation", "executive"], tmp_path / "out")
 
+    assert list(caught.value.failures) == ["executive"]
+    assert isinstance(caught.value.failures["executive"], PageLimitError)
     assert "executive" in str(caught.value)
     assert {path: path.read_bytes() for path in outputs} == outputs
     assert sorted((tmp_path / "out").iterdir()) == sorted(outputs)

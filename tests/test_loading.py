@@ -225,7 +225,7 @@ def test_invalid_utf8_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "latin1.yaml"
     path.write_bytes("title: Canc\u00fan\n".encode("latin-1"))
     error = load_error(path)
-    assert str(error).startswith("latin1.yaml: file is not valid UTF-8")
+    assert str(error).startswith("latin1.yaml:1: file is not valid UTF-8")
 
 
 def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
