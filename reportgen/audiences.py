@@ -19,9 +19,22 @@ TemplateName = Annotated[
 
 # Theme values end up inside CSS; these patterns keep them to what CSS means by them, so a
 # profile can never smuggle in a declaration, a url() or markup.
+
+
+def _css_colour(value: str) -> str:
+    # tinycss2 is WeasyPrint's own CSS parser: a value it reads as one colour is one colour in
+    # the PDF, and a misspelt name ("orangey") is refused here instead of turning black there.
+    from tinycss2.color4 import parse_color
+
+    if parse_color(value) is None:
+        raise ValueError(f"{value!r} is not a CSS colour (use #rrggbb or a name like 'teal')")
+    return value
+
+
 CssColour = Annotated[
     str,
-    StringConstraints(pattern=r"^(#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|#[0-9a-fA-F]{8}|[a-z]{3,20})$"),
+    StringConstraints(pattern=r"^[#a-zA-Z0-9(),.% ]{1,40}$"),
+    AfterValidator(_css_colour),
 ]
 FontFamily = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9 -]{0,59}$")]
 
@@ -50,6 +63,9 @@ class Theme(Model):
     ink: CssColour | None = Field(default=None, description="Body text.")
     muted: CssColour | None = Field(default=None, description="Captions, running heads.")
     panel: CssColour | None = Field(default=None, description="Background of boxes and tiles.")
+    cover_accent: CssColour | None = Field(
+        default=None, description="Kicker, title rule and labels on the cover."
+    )
     body_font: FontFamily | None = Field(default=None, description="Font family of the text.")
     heading_font: FontFamily | None = Field(default=None, description="Font family of headings.")
     logo: AssetPath | None = Field(default=None, description="Image shown on the cover.")
@@ -67,8 +83,12 @@ class Theme(Model):
 
     def colours(self) -> dict[str, str]:
         """The colours that are set, by their CSS custom property name (without ``--``)."""
-        names = ("primary", "accent", "ink", "muted", "panel")
-        return {name: value for name in names if (value := getattr(self, name)) is not None}
+        names = ("primary", "accent", "ink", "muted", "panel", "cover_accent")
+        return {
+            name.replace("_", "-"): value
+            for name in names
+            if (value := getattr(self, name)) is not None
+        }
 
     def fonts(self) -> dict[str, str]:
         """The font families that are set, by custom property name (``body-font``, ...)."""
@@ -138,11 +158,12 @@ def tailor(briefing: Briefing, audience: Audience) -> Briefing:
     if audience.sections is None:
         sections = briefing.sections
     else:
-        missing = [sid for sid in audience.sections if sid not in {s.id for s in briefing.sections}]
+        known = [section.id for section in briefing.sections]
+        missing = [section_id for section_id in audience.sections if section_id not in known]
         if missing:
             raise AudienceError(
-                f"audience {audience.name!r} asks for sections the briefing does not have: "
-                f"{', '.join(missing)}"
+                f"audience {audience.name!r}: sections: the briefing has no section "
+                f"{', '.join(map(repr, missing))}; its sections are {', '.join(known)}"
             )
         sections = tuple(briefing.section(section_id) for section_id in audience.sections)
     redacted = _redact(briefing.model_copy(update={"sections": sections}), audience.visibility)

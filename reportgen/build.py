@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reportgen.audiences import Audience, discover_audiences, select, tailor
-from reportgen.errors import PageLimitError, ReportgenError, VariantsFailedError
+from reportgen.errors import AudienceError, PageLimitError, ReportgenError, VariantsFailedError
 from reportgen.limits import DEFAULT_LIMITS, Limits, run_limited
 from reportgen.loading import load_briefing
 from reportgen.models import Briefing
@@ -50,12 +50,15 @@ def render_variants(
 ) -> list[Variant]:
     """Load and validate ``data`` and render each audience's HTML; writes nothing."""
     briefing = load_briefing(data)
-    available = {name: found[0] for name, found in discover_audiences(template_dirs).items()}
-    audiences = select(audience_names, available)
+    found = discover_audiences(template_dirs)
+    audiences = select(audience_names, {name: profile for name, (profile, _) in found.items()})
     environment = make_environment(template_dirs)
     variants = []
     for audience in audiences:
-        tailored = tailor(briefing, audience)
+        try:
+            tailored = tailor(briefing, audience)
+        except AudienceError as error:
+            raise AudienceError(f"{found[audience.name][1]}: {error}") from None
         variants.append(Variant(audience, tailored, render_html(tailored, audience, environment)))
     return variants
 
