@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
-import resource
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
 from reportgen.errors import BuildError, ReportgenError
+
+logger = logging.getLogger(__name__)
 
 ResultT = TypeVar("ResultT")
 
@@ -33,6 +36,10 @@ def run_limited(function: Callable[..., ResultT], *args: Any, limits: Limits) ->
     A child, not a thread: only a process can be stopped mid-layout and have its memory capped.
     ``ReportgenError`` raised in the child is raised here; anything else becomes `BuildError`.
     """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        # Windows: no fork and no RLIMIT_AS. Lay out in this process, only the page cap applies.
+        _warn_once_unbounded()
+        return function(*args)
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
@@ -62,6 +69,8 @@ def run_limited(function: Callable[..., ResultT], *args: Any, limits: Limits) ->
 def _run_child(
     sender: Connection, function: Callable[..., Any], args: tuple[Any, ...], memory_mib: int
 ) -> None:
+    import resource  # POSIX only, like fork
+
     limit = memory_mib * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
@@ -74,3 +83,8 @@ def _run_child(
         outcome = ("error", BuildError(f"{type(error).__name__}: {error}"))
     sender.send(outcome)
     sender.close()
+
+
+@cache
+def _warn_once_unbounded() -> None:
+    logger.warning("this system cannot fork: layouts run without time and memory limits")

@@ -97,3 +97,18 @@ def test_explicit_config_option_and_a_broken_settings_file(
     result = run("--config", str(other), "validate")
     assert result.exit_code == 0, result.output
     assert "valid" in result.output
+
+
+def test_limits_come_from_settings_and_a_flag_overrides_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reportgen.toml").write_text('audiences = ["public"]\nmax_pages = 2\n')
+    result = run("build")
+    assert result.exit_code == 1
+    assert "public: the PDF would have" in result.output
+    assert "the cap is 2" in result.output
+    assert not (tmp_path / "output").exists()
+
+    result = run("build", "--max-pages", "50")
+    assert result.exit_code == 0, result.output

@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from reportgen.build import build, render_variants
-from reportgen.errors import TemplateError
+from reportgen.errors import AudienceError, TemplateError
 from reportgen.paths import BUILTIN_TEMPLATES, SHIPPED_DATA
 from reportgen.templating import make_environment, template_search_path
 
@@ -95,3 +95,15 @@ def test_user_audience_from_a_folder_outside_the_package_builds(tmp_path: Path) 
     assert "Talking points" not in text
     # The profile's section order: the budget resolution before the key messages.
     assert text.index("The OAS budget resolution Mexico promoted") < text.index("Key messages")
+
+
+def test_unknown_section_names_the_profile_and_the_sections_there_are(tmp_path: Path) -> None:
+    folder = user_folder(tmp_path)
+    profile = folder / "audiences" / "press.yaml"
+    profile.write_text(profile.read_text().replace("key-messages]", "key-mesages]"))
+    with pytest.raises(AudienceError) as caught:
+        render_variants(SHIPPED_DATA, ["press"], [folder])
+    message = str(caught.value)
+    assert message.startswith(f"{profile}: ")
+    assert "no section 'key-mesages'" in message
+    assert "key-messages" in message.split("its sections are")[1]

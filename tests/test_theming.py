@@ -36,6 +36,11 @@ def test_theme_settings_reach_the_rendered_css(tmp_path: Path) -> None:
     assert 'stroke="teal"' in variant.html
 
 
+def test_cover_accent_and_functional_colours_reach_the_css() -> None:
+    css = str(theme_css(Theme(cover_accent="rgb(1, 2, 3)"), AssetFinder([BUILTIN_TEMPLATES])))
+    assert css == ":root { --cover-accent: rgb(1, 2, 3); }"
+
+
 def test_no_theme_emits_no_overrides() -> None:
     assert str(theme_css(Theme(), AssetFinder([BUILTIN_TEMPLATES]))) == ""
 
@@ -50,6 +55,8 @@ def test_no_theme_emits_no_overrides() -> None:
         {"logo": "/etc/passwd", "logo_alt": "x"},
         {"stylesheets": ["https://example.org/x.css"]},
         {"logo": "img/logo.svg"},  # no text alternative
+        {"accent": "orangey"},  # looks like a colour name, is not one
+        {"cover_accent": "var(--x)"},
     ],
 )
 def test_theme_values_that_are_not_plain_css_values_are_refused(
