@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.test-tools
 
 .PHONY: build test lint typecheck pytest clean
 
@@ -20,7 +21,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(TEST_STAMP)
 	$(BIN)/pytest
 
 # Reinstalled whenever the dependencies change.
@@ -29,6 +30,11 @@ $(STAMP): pyproject.toml scripts/install-system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --editable '.[dev]'
+	touch $@
+
+# The independent PDF checkers (qpdf, poppler) the tests compare reportgen's output with.
+$(TEST_STAMP): scripts/install-system-deps | $(STAMP)
+	./scripts/install-system-deps --tests
 	touch $@
 
 clean:

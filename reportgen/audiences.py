@@ -12,6 +12,7 @@ from reportgen.errors import AudienceError
 from reportgen.loading import load_model
 from reportgen.models import Briefing, Identifier, Model, ShortText, Sourced, Text, Visibility
 from reportgen.paths import BUILTIN_AUDIENCES
+from reportgen.standards import DEFAULT_VARIANT, PdfVariantName
 
 TemplateName = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*\.html\.j2$")
@@ -112,6 +113,9 @@ class Audience(Model):
     page_limit: Annotated[int, Field(ge=1, le=500)] | None = None
     marking: ShortText = Field(description="Classification marking printed on every page.")
     theme: Theme = Theme()
+    pdf_variant: PdfVariantName = Field(
+        default=DEFAULT_VARIANT, description="PDF standard: see docs/accessibility.md."
+    )
 
 
 def load_audiences(folder: Path = BUILTIN_AUDIENCES) -> dict[str, Audience]:

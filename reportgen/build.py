@@ -14,7 +14,10 @@ from reportgen.limits import DEFAULT_LIMITS, Limits, run_limited
 from reportgen.loading import load_briefing
 from reportgen.models import Briefing
 from reportgen.paths import BUILTIN_TEMPLATES, DEFAULT_OUTPUT, SHIPPED_DATA
-from reportgen.templating import make_environment, render_html
+from reportgen.pdf import PdfOptions
+from reportgen.provenance import embedded_files
+from reportgen.standards import PdfVariantName
+from reportgen.templating import make_environment, render_html, template_search_path
 
 if TYPE_CHECKING:
     from reportgen.pdf import RenderedPdf
@@ -68,13 +71,16 @@ def build(
     audience_names: Sequence[str] = (),
     out_dir: Path = DEFAULT_OUTPUT,
     template_dirs: Sequence[Path] = (),
+    *,
     limits: Limits = DEFAULT_LIMITS,
+    pdf_variant: PdfVariantName | None = None,
 ) -> list[BuiltFile]:
     """Build the PDF of each requested audience (all when none is named) into ``out_dir``.
 
     Every variant is laid out, each in its own process within ``limits``, before the first file
     is written. A variant that fails does not stop the others being tried, so one run reports
     every failure; but if any fails nothing is written and earlier outputs stay as they were.
+    Each PDF is tagged, of ``pdf_variant`` (else its audience's), and carries its source data.
     """
     from reportgen.pdf import write_atomically
 
@@ -85,8 +91,16 @@ def build(
     failures: dict[str, ReportgenError] = {}
     for variant in variants:
         logger.info("laying out %s", variant.file_name)
+        options = PdfOptions(
+            variant=pdf_variant or variant.audience.pdf_variant,
+            embedded=embedded_files(
+                variant.briefing, variant.audience, template_search_path(template_dirs)
+            ),
+            date=variant.briefing.date,
+            max_pages=limits.max_pages,
+        )
         try:
-            documents.append((variant, _lay_out(variant, allowed_roots, limits)))
+            documents.append((variant, _lay_out(variant, allowed_roots, options, limits)))
         except ReportgenError as error:
             failures[variant.audience.name] = error
     if failures:
@@ -100,7 +114,9 @@ def build(
     return built
 
 
-def _lay_out(variant: Variant, allowed_roots: tuple[Path, ...], limits: Limits) -> RenderedPdf:
+def _lay_out(
+    variant: Variant, allowed_roots: tuple[Path, ...], options: PdfOptions, limits: Limits
+) -> RenderedPdf:
     # Imported before the child is forked, so each child starts with WeasyPrint loaded.
     import weasyprint  # noqa: F401
 
@@ -111,7 +127,7 @@ def _lay_out(variant: Variant, allowed_roots: tuple[Path, ...], limits: Limits) 
         variant.html,
         BUILTIN_TEMPLATES,
         allowed_roots,
-        limits.max_pages,
+        options,
         limits=limits,
     )
     limit = variant.audience.page_limit

@@ -18,7 +18,9 @@ from reportgen.limits import DEFAULT_LIMITS, Limits
 from reportgen.loading import load_briefing
 from reportgen.models import Briefing
 from reportgen.paths import BUILTIN_AUDIENCES, DEFAULT_OUTPUT, SHIPPED_DATA
+from reportgen.provenance import extract as extract_embedded
 from reportgen.scaffold import init_template
+from reportgen.standards import DEFAULT_VARIANT, VARIANTS, PdfVariantName
 
 DATA_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 TEMPLATES_OPTION = click.option(
@@ -107,6 +109,12 @@ def _settings() -> Settings:
     metavar="MIB",
     help=f"Memory one variant's layout may use. Default: {DEFAULT_LIMITS.memory_mib}.",
 )
+@click.option(
+    "--pdf-variant",
+    type=click.Choice(list(VARIANTS)),
+    help=f"PDF standard for every audience, instead of each audience's own "
+    f"(default {DEFAULT_VARIANT}; see docs/accessibility.md).",
+)
 def build(
     *,
     data: Path | None,
@@ -116,6 +124,7 @@ def build(
     time_limit: float | None,
     max_pages: int | None,
     memory_limit: int | None,
+    pdf_variant: PdfVariantName | None,
 ) -> None:
     """Build PDF briefings, named <briefing id>-<audience>.pdf."""
     settings = _settings()
@@ -129,7 +138,8 @@ def build(
         audiences or settings.audiences,
         out or settings.out or DEFAULT_OUTPUT,
         template_dirs or settings.templates,
-        limits,
+        limits=limits,
+        pdf_variant=pdf_variant,
     )
     for built in built_files:
         noun = "page" if built.pages == 1 else "pages"
@@ -166,6 +176,21 @@ def init_template_command(folder: Path, name: str) -> None:
     for path in init_template(folder, name):
         click.echo(f"wrote {path}")
     click.echo(f"build it with: reportgen build --templates {folder} --audience {name}")
+
+
+@main.command()
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(),
+    show_default="the current folder",
+    help="Folder to write the extracted files to.",
+)
+def extract(pdf: Path, out: Path) -> None:
+    """Write out the source data and build record a reportgen PDF carries."""
+    for path in extract_embedded(pdf, out):
+        click.echo(f"wrote {path}")
 
 
 @main.command()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import ctypes.util
+import datetime as dt
+import io
 import logging
 import os
 import tempfile
@@ -15,6 +17,7 @@ from typing import Any
 
 from reportgen.errors import BuildError, ResourceError
 from reportgen.fetching import confined_fetcher
+from reportgen.standards import DEFAULT_VARIANT, VARIANTS, PdfVariantName, identify_as_pdf_ua
 
 logger = logging.getLogger(__name__)
 
@@ -32,14 +35,35 @@ class RenderedPdf:
     pages: int
 
 
+@dataclass(frozen=True)
+class EmbeddedFile:
+    """A file carried inside the PDF, with its PDF/A-3 relationship ("Source", "Data", ...)."""
+
+    name: str
+    description: str
+    content: bytes
+    media_type: str
+    relationship: str
+
+
+@dataclass(frozen=True)
+class PdfOptions:
+    """What kind of PDF to write: standard, embedded files, the date they carry, a page cap."""
+
+    variant: PdfVariantName = DEFAULT_VARIANT
+    embedded: tuple[EmbeddedFile, ...] = ()
+    date: dt.date | None = None
+    max_pages: int | None = None
+
+
 def render_pdf(
-    html: str, base_dir: Path, allowed_roots: Iterable[Path], max_pages: int | None = None
+    html: str, base_dir: Path, allowed_roots: Iterable[Path], options: PdfOptions = PdfOptions()
 ) -> RenderedPdf:
-    """Lay out ``html`` as a PDF.
+    """Lay out ``html`` as a tagged PDF of ``options.variant``, carrying ``options.embedded``.
 
     Relative URLs resolve against ``base_dir``. Only files under ``allowed_roots`` and ``data:``
     URLs are served; anything else, or anything missing, raises `ResourceError` rather than
-    giving a PDF with holes in it; so does a document longer than ``max_pages``.
+    giving a PDF with holes in it; so does a document longer than ``options.max_pages``.
     """
     # Imported here: WeasyPrint takes most of a second to import, and `validate` and `--help`
     # must not pay for it.
@@ -52,11 +76,12 @@ def render_pdf(
             source = HTML(string=html, base_url=_directory_url(base_dir), url_fetcher=fetcher)
             document = source.render()
             _refuse_attachments(document)
-            if max_pages is not None and len(document.pages) > max_pages:
+            if options.max_pages is not None and len(document.pages) > options.max_pages:
                 raise ResourceError(
-                    f"the PDF would have {len(document.pages)} pages; the cap is {max_pages}"
+                    f"the PDF would have {len(document.pages)} pages; "
+                    f"the cap is {options.max_pages}"
                 )
-            pdf = RenderedPdf(content=document.write_pdf(), pages=len(document.pages))
+            pdf = RenderedPdf(content=_write(document, options), pages=len(document.pages))
         except (KeyboardInterrupt, SystemExit, ResourceError):
             raise
         # BaseException: a refused fetch raises WeasyPrint's FatalURLFetchingError, which is one.
@@ -69,6 +94,34 @@ def render_pdf(
         raise ResourceError(_refusal_message(fetcher.refusals))
     if logged:
         raise BuildError("WeasyPrint reported errors:\n" + "\n".join(logged))
+    return pdf
+
+
+def _write(document: Any, options: PdfOptions) -> bytes:
+    from weasyprint import Attachment
+
+    variant = VARIANTS[options.variant]
+    if options.embedded and not variant.can_embed_files:
+        raise BuildError(f"{options.variant} cannot carry embedded files")
+    # Attachments are dated from the data, never the clock, so rebuilds give the same bytes.
+    when = dt.datetime.combine(options.date or dt.date(2000, 1, 1), dt.time(), dt.UTC)
+    attachments = [
+        Attachment(
+            file_obj=io.BytesIO(item.content),
+            name=item.name,
+            description=item.description,
+            created=when,
+            modified=when,
+            relationship=item.relationship,
+        )
+        for item in options.embedded
+    ]
+    pdf: bytes = document.write_pdf(
+        pdf_variant=variant.weasyprint_variant,
+        pdf_tags=True,
+        attachments=attachments,
+        finisher=identify_as_pdf_ua if variant.also_pdf_ua else None,
+    )
     return pdf
 
 

@@ -1,0 +1,58 @@
+"""The PDF standards reportgen offers, and what each asks of WeasyPrint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+PdfVariantName = Literal["pdf/a-3a+ua-1", "pdf/a-3a", "pdf/a-3u", "pdf/a-3b", "pdf/ua-1"]
+
+# Archival (PDF/A-3, level A: tagged, Unicode text) and accessible (PDF/UA-1) at once, with
+# room for the embedded source data PDF/A-3 allows. WeasyPrint writes one identification; the
+# other is added by `_identify_as_pdf_ua` below.
+DEFAULT_VARIANT: PdfVariantName = "pdf/a-3a+ua-1"
+
+UA_NAMESPACE = b'xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" pdfuaid:part="1"'
+
+
+@dataclass(frozen=True)
+class Variant:
+    """How to ask WeasyPrint for one of our variant names."""
+
+    weasyprint_variant: str
+    also_pdf_ua: bool = False
+
+    @property
+    def can_embed_files(self) -> bool:
+        # PDF/A-1 and -2 forbid embedded non-PDF files; A-3 and plain PDF 1.7 (UA-1) allow them.
+        return self.weasyprint_variant in {"pdf/a-3a", "pdf/a-3u", "pdf/a-3b", "pdf/ua-1"}
+
+
+VARIANTS: dict[PdfVariantName, Variant] = {
+    "pdf/a-3a+ua-1": Variant("pdf/a-3a", also_pdf_ua=True),
+    "pdf/a-3a": Variant("pdf/a-3a"),
+    "pdf/a-3u": Variant("pdf/a-3u"),
+    "pdf/a-3b": Variant("pdf/a-3b"),
+    "pdf/ua-1": Variant("pdf/ua-1"),
+}
+
+
+def identify_as_pdf_ua(_document: Any, pdf: Any) -> None:
+    """WeasyPrint finisher: add the PDF/UA-1 identification to the PDF/A XMP packet.
+
+    XMP allows one ``rdf:RDF`` per packet, so the identification goes into the Description that
+    already carries ``pdfaid:part``, rather than in a second block WeasyPrint would append.
+    """
+    reference = pdf.catalog["Metadata"]  # "N 0 R", as bytes or str
+    if isinstance(reference, bytes):
+        reference = reference.decode()
+    stream = pdf.objects[int(reference.split()[0])]
+    packet = b"".join(stream.stream)
+    marker = b'<rdf:Description rdf:about="" pdfaid:part='
+    if marker not in packet:
+        raise RuntimeError("unexpected XMP from WeasyPrint: no pdfaid:part to add PDF/UA beside")
+    stream.stream = [
+        packet.replace(
+            marker, b'<rdf:Description rdf:about="" ' + UA_NAMESPACE + b" pdfaid:part=", 1
+        )
+    ]
