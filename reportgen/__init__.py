@@ -1,27 +1,44 @@
 """reportgen: validated briefing data to finished PDF briefings.
 
-The public API: `build` a briefing's PDFs, `load_briefing` to validate data, and the errors.
-WeasyPrint is imported only when a PDF is laid out, so importing this package is cheap.
+The public API: `build` a briefing's PDFs, `check` whether they are current, `load_briefing` to
+validate data, and the errors. Names are imported on first use (PEP 562), so ``import reportgen``
+and the command line's start stay fast; WeasyPrint loads only when a PDF is laid out.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib
+from typing import Any
 
-from reportgen.build import BuiltFile, build, render_variants
 from reportgen.errors import ReportgenError
-from reportgen.loading import load_briefing
 
-try:
-    __version__ = version("reportgen")
-except PackageNotFoundError:  # running from a checkout that was never installed
-    __version__ = "0+unknown"
+_LAZY = {
+    "BuiltFile": "reportgen.build",
+    "build": "reportgen.build",
+    "check": "reportgen.build",
+    "render_variants": "reportgen.build",
+    "load_briefing": "reportgen.loading",
+}
 
 __all__ = [
     "BuiltFile",
     "ReportgenError",
     "__version__",
     "build",
+    "check",
     "load_briefing",
     "render_variants",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("reportgen")
+        except PackageNotFoundError:  # a checkout that was never installed
+            return "0+unknown"
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'reportgen' has no attribute {name!r}")

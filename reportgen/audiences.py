@@ -8,6 +8,7 @@ from typing import Annotated, TypeVar
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
 
+from reportgen.discovery import find_profiles
 from reportgen.errors import AudienceError
 from reportgen.loading import load_model
 from reportgen.models import Briefing, Identifier, Model, ShortText, Sourced, Text, Visibility
@@ -130,28 +131,14 @@ def load_audiences(folder: Path = BUILTIN_AUDIENCES) -> dict[str, Audience]:
 
 
 def discover_audiences(template_dirs: Sequence[Path] = ()) -> dict[str, tuple[Audience, Path]]:
-    """Built-in audiences, then those in each user folder's ``audiences/``, with their files.
-
-    A user profile with a built-in audience's name replaces it, as a user template replaces
-    the built-in template of the same name; earlier folders win over later ones.
-    """
+    """Every audience, loaded and validated, with the file it comes from (see `find_profiles`)."""
     found: dict[str, tuple[Audience, Path]] = {}
-    for folder in [BUILTIN_AUDIENCES, *(path / "audiences" for path in reversed(template_dirs))]:
-        for name, audience in load_audiences(folder).items():
-            found[name] = (audience, folder / f"{name}.yaml")
+    for name, path in find_profiles(template_dirs).items():
+        audience = load_model(path, Audience)
+        if audience.name != name:
+            raise AudienceError(f"{path}: name {audience.name!r} must match the file name")
+        found[name] = (audience, path)
     return found
-
-
-def select(names: Sequence[str], available: dict[str, Audience]) -> list[Audience]:
-    """The named audiences in the order given (every one when ``names`` is empty)."""
-    if not names:
-        return list(available.values())
-    unknown = [name for name in names if name not in available]
-    if unknown:
-        raise AudienceError(
-            f"unknown audience {', '.join(map(repr, unknown))}; available: {', '.join(available)}"
-        )
-    return [available[name] for name in dict.fromkeys(names)]
 
 
 def tailor(briefing: Briefing, audience: Audience) -> Briefing:

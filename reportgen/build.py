@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reportgen.audiences import Audience, discover_audiences, select, tailor
+from reportgen import manifest
+from reportgen.discovery import find_profiles, select
 from reportgen.errors import AudienceError, PageLimitError, ReportgenError, VariantsFailedError
-from reportgen.limits import DEFAULT_LIMITS, Limits, run_limited
-from reportgen.loading import load_briefing
-from reportgen.models import Briefing
-from reportgen.paths import BUILTIN_TEMPLATES, DEFAULT_OUTPUT, SHIPPED_DATA
-from reportgen.pdf import PdfOptions
-from reportgen.provenance import embedded_files
+from reportgen.limits import DEFAULT_LIMITS, Limits, Task, run_all
+from reportgen.paths import BUILTIN_TEMPLATES, DEFAULT_OUTPUT, SHIPPED_DATA, template_search_path
 from reportgen.standards import PdfVariantName
-from reportgen.templating import make_environment, render_html, template_search_path
 
+# Only what deciding *whether* to build needs is imported above; parsing, templating and layout
+# load when there is something to build, so an up-to-date check or `--help` starts fast.
 if TYPE_CHECKING:
+    from reportgen.audiences import Audience
+    from reportgen.models import Briefing
     from reportgen.pdf import RenderedPdf
 
 logger = logging.getLogger(__name__)
@@ -40,18 +42,23 @@ class Variant:
 
 @dataclass(frozen=True)
 class BuiltFile:
-    """A PDF that a build wrote."""
+    """A PDF a build covers: ``rebuilt`` is False when it was up to date and kept as it was."""
 
     audience: str
     path: Path
     pages: int
     size: int
+    rebuilt: bool = True
 
 
 def render_variants(
     data: Path, audience_names: Sequence[str] = (), template_dirs: Sequence[Path] = ()
 ) -> list[Variant]:
     """Load and validate ``data`` and render each audience's HTML; writes nothing."""
+    from reportgen.audiences import discover_audiences, tailor
+    from reportgen.loading import load_briefing
+    from reportgen.templating import make_environment, render_html
+
     briefing = load_briefing(data)
     found = discover_audiences(template_dirs)
     audiences = select(audience_names, {name: profile for name, (profile, _) in found.items()})
@@ -66,6 +73,89 @@ def render_variants(
     return variants
 
 
+@dataclass(frozen=True)
+class Shard:
+    """Shard ``index`` of ``count`` (1-based): every variant falls in exactly one shard."""
+
+    index: int
+    count: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.index <= self.count:
+            raise ReportgenError(f"shard {self.index}/{self.count}: need 1 <= K <= N")
+
+    def take(self, names: Sequence[str]) -> list[str]:
+        # Round-robin over the sorted names: deterministic, and balanced to within one.
+        return [name for i, name in enumerate(sorted(names)) if i % self.count == self.index - 1]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which variants a build covers, their profile files and input digests, and the manifest."""
+
+    out_dir: Path
+    profiles: dict[str, Path]
+    digests: dict[str, str]
+    recorded: dict[str, manifest.Entry]
+
+    def current(self, audience: str) -> manifest.Entry | None:
+        """The manifest entry if the PDF on disk is up to date with its inputs, else None."""
+        return self.current_or_reason(audience)[0]
+
+    def current_or_reason(self, audience: str) -> tuple[manifest.Entry | None, str]:
+        entry = self.recorded.get(audience)
+        if entry is None:
+            return None, "not built yet (no manifest entry)"
+        path = self.out_dir / entry.file
+        if not path.is_file():
+            return None, f"{path} is missing"
+        if entry.inputs_sha256 != self.digests[audience]:
+            return None, "its inputs changed since it was built"
+        if manifest.file_sha256(path) != entry.sha256:
+            return None, f"{path} was modified after it was built"
+        return entry, "up to date"
+
+
+def plan(
+    data: Path,
+    audience_names: Sequence[str],
+    out_dir: Path,
+    template_dirs: Sequence[Path],
+    *,
+    pdf_variant: PdfVariantName | None = None,
+    shard: Shard | None = None,
+) -> Plan:
+    """What a build would cover, found from files alone: nothing is parsed or rendered."""
+    available = find_profiles(template_dirs)
+    names = [path.stem for path in select(audience_names, available)]
+    if shard is not None:
+        names = shard.take(names)
+    digest = manifest.InputsDigest(data, template_search_path(template_dirs), pdf_variant)
+    return Plan(
+        out_dir=out_dir,
+        profiles={name: available[name] for name in names},
+        digests={name: digest.for_profile(available[name]) for name in names},
+        recorded=manifest.load(out_dir / manifest.MANIFEST_NAME),
+    )
+
+
+def check(
+    data: Path = SHIPPED_DATA,
+    audience_names: Sequence[str] = (),
+    out_dir: Path = DEFAULT_OUTPUT,
+    template_dirs: Sequence[Path] = (),
+    *,
+    pdf_variant: PdfVariantName | None = None,
+    shard: Shard | None = None,
+) -> dict[str, str]:
+    """Why each out-of-date variant needs building (empty when every output is current)."""
+    build_plan = plan(
+        data, audience_names, out_dir, template_dirs, pdf_variant=pdf_variant, shard=shard
+    )
+    reasons = {name: build_plan.current_or_reason(name) for name in build_plan.profiles}
+    return {name: reason for name, (entry, reason) in reasons.items() if entry is None}
+
+
 def build(
     data: Path = SHIPPED_DATA,
     audience_names: Sequence[str] = (),
@@ -74,66 +164,123 @@ def build(
     *,
     limits: Limits = DEFAULT_LIMITS,
     pdf_variant: PdfVariantName | None = None,
+    jobs: int | None = None,
+    force: bool = False,
+    shard: Shard | None = None,
+    progress: Progress | None = None,
 ) -> list[BuiltFile]:
     """Build the PDF of each requested audience (all when none is named) into ``out_dir``.
 
-    Every variant is laid out, each in its own process within ``limits``, before the first file
-    is written. A variant that fails does not stop the others being tried, so one run reports
-    every failure; but if any fails nothing is written and earlier outputs stay as they were.
-    Each PDF is tagged, of ``pdf_variant`` (else its audience's), and carries its source data.
+    A variant whose inputs are unchanged and whose PDF still matches the manifest is kept
+    (unless ``force``). The others are laid out in parallel, ``jobs`` at a time (default: one
+    per CPU), each in its own process within ``limits``. A failing variant does not stop the
+    others, so one run reports every failure; but if any fails nothing is written, manifest
+    included, and earlier outputs stay exactly as they were.
     """
     from reportgen.pdf import write_atomically
 
-    variants = render_variants(data, audience_names, template_dirs)
+    progress = progress or Progress()
+    build_plan = plan(
+        data, audience_names, out_dir, template_dirs, pdf_variant=pdf_variant, shard=shard
+    )
+    kept = {} if force else {name: build_plan.current(name) for name in build_plan.profiles}
+    stale = [name for name in build_plan.profiles if kept.get(name) is None]
+    laid_out = _lay_out_all(
+        data,
+        stale,
+        template_dirs=template_dirs,
+        limits=limits,
+        pdf_variant=pdf_variant,
+        jobs=jobs,
+        progress=progress,
+    )
+
+    entries = dict(build_plan.recorded)
+    results = []
+    for name in build_plan.profiles:
+        entry = kept.get(name)
+        if entry is not None:
+            progress.unchanged(name)
+            results.append(BuiltFile(name, out_dir / entry.file, entry.pages, entry.bytes, False))
+            continue
+        file_name, pdf = laid_out[name]
+        target = out_dir / file_name
+        write_atomically(target, pdf.content)
+        entries[name] = manifest.Entry(
+            audience=name,
+            file=file_name,
+            sha256=hashlib.sha256(pdf.content).hexdigest(),
+            bytes=len(pdf.content),
+            pages=pdf.pages,
+            inputs_sha256=build_plan.digests[name],
+        )
+        results.append(BuiltFile(name, target, pdf.pages, len(pdf.content), True))
+    write_atomically(out_dir / manifest.MANIFEST_NAME, manifest.dumps(entries.values()))
+    return results
+
+
+def _lay_out_all(
+    data: Path,
+    names: Sequence[str],
+    *,
+    template_dirs: Sequence[Path],
+    limits: Limits,
+    pdf_variant: PdfVariantName | None,
+    jobs: int | None,
+    progress: Progress,
+) -> dict[str, tuple[str, RenderedPdf]]:
+    if not names:
+        return {}
+    # Imported before the children are forked, so each starts with WeasyPrint loaded.
+    import weasyprint  # noqa: F401
+
+    from reportgen.pdf import PdfOptions, render_pdf
+    from reportgen.provenance import embedded_files
+
+    variants = {v.audience.name: v for v in render_variants(data, names, template_dirs)}
     # The user's template folders may hold their own stylesheets, fonts and images.
     allowed_roots = (*template_dirs, BUILTIN_TEMPLATES, data.resolve().parent)
-    documents = []
-    failures: dict[str, ReportgenError] = {}
-    for variant in variants:
-        logger.info("laying out %s", variant.file_name)
+    search_path = template_search_path(template_dirs)
+    tasks = []
+    for name, variant in variants.items():
         options = PdfOptions(
             variant=pdf_variant or variant.audience.pdf_variant,
-            embedded=embedded_files(
-                variant.briefing, variant.audience, template_search_path(template_dirs)
-            ),
+            embedded=embedded_files(variant.briefing, variant.audience, search_path),
             date=variant.briefing.date,
             max_pages=limits.max_pages,
         )
-        try:
-            documents.append((variant, _lay_out(variant, allowed_roots, options, limits)))
-        except ReportgenError as error:
-            failures[variant.audience.name] = error
+        tasks.append(
+            Task(name, render_pdf, (variant.html, BUILTIN_TEMPLATES, allowed_roots, options))
+        )
+    outcomes = run_all(
+        tasks,
+        jobs=jobs or os.cpu_count() or 1,
+        limits=limits,
+        on_start=progress.started,
+        on_done=progress.finished,
+    )
+    failures: dict[str, ReportgenError] = {}
+    for name, outcome in outcomes.items():
+        limit = variants[name].audience.page_limit
+        if isinstance(outcome, ReportgenError):
+            failures[name] = outcome
+        elif limit is not None and outcome.pages > limit:
+            failures[name] = PageLimitError(
+                f"audience {name!r} has a limit of {limit} pages, but its PDF has {outcome.pages}"
+            )
     if failures:
         raise VariantsFailedError(failures)
-
-    built = []
-    for variant, pdf in documents:
-        target = out_dir / variant.file_name
-        write_atomically(target, pdf.content)
-        built.append(BuiltFile(variant.audience.name, target, pdf.pages, len(pdf.content)))
-    return built
+    return {name: (variants[name].file_name, outcome) for name, outcome in outcomes.items()}
 
 
-def _lay_out(
-    variant: Variant, allowed_roots: tuple[Path, ...], options: PdfOptions, limits: Limits
-) -> RenderedPdf:
-    # Imported before the child is forked, so each child starts with WeasyPrint loaded.
-    import weasyprint  # noqa: F401
+class Progress:
+    """Receives what a build is doing; the CLI subclasses it to print. Does nothing itself."""
 
-    from reportgen.pdf import render_pdf
+    def started(self, audience: str) -> None:
+        """A variant's layout started."""
 
-    pdf = run_limited(
-        render_pdf,
-        variant.html,
-        BUILTIN_TEMPLATES,
-        allowed_roots,
-        options,
-        limits=limits,
-    )
-    limit = variant.audience.page_limit
-    if limit is not None and pdf.pages > limit:
-        raise PageLimitError(
-            f"audience {variant.audience.name!r} has a limit of {limit} pages, "
-            f"but its PDF has {pdf.pages}"
-        )
-    return pdf
+    def finished(self, audience: str, outcome: object) -> None:
+        """A variant's layout ended: ``outcome`` is its RenderedPdf or the error it raised."""
+
+    def unchanged(self, audience: str) -> None:
+        """A variant was up to date and kept."""

@@ -1,4 +1,8 @@
-"""The ``reportgen`` command: parse options, call one library function, print the result."""
+"""The ``reportgen`` command: parse options, call one library function, print the result.
+
+Modules that parse, validate or render are imported inside the commands that use them, so
+``--help`` and an up-to-date ``build`` start without loading Pydantic, Jinja2 or WeasyPrint.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +13,37 @@ from pathlib import Path
 
 import click
 
-from reportgen import __version__
-from reportgen.audiences import discover_audiences
+from reportgen import manifest
+from reportgen.build import Shard
 from reportgen.build import build as build_briefing
+from reportgen.build import check as check_outputs
 from reportgen.config import CONFIG_FILE, Settings, find_config, load_settings
+from reportgen.console import ConsoleProgress, json_summary, print_results
 from reportgen.errors import ReportgenError
 from reportgen.limits import DEFAULT_LIMITS, Limits
-from reportgen.loading import load_briefing
-from reportgen.models import Briefing
 from reportgen.paths import BUILTIN_AUDIENCES, DEFAULT_OUTPUT, SHIPPED_DATA
-from reportgen.provenance import extract as extract_embedded
 from reportgen.scaffold import init_template
 from reportgen.standards import DEFAULT_VARIANT, VARIANTS, PdfVariantName
 
 DATA_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+class _ShardType(click.ParamType):  # type: ignore[type-arg]
+    name = "K/N"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Shard:
+        if isinstance(value, Shard):
+            return value
+        try:
+            index, count = (int(part) for part in str(value).split("/"))
+            return Shard(index, count)
+        except (ValueError, ReportgenError):
+            self.fail(f"{value!r} is not K/N with 1 <= K <= N, e.g. 2/4", param, ctx)
+
+
+SHARD = _ShardType()
 TEMPLATES_OPTION = click.option(
     "--templates",
     "template_dirs",
@@ -48,7 +69,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="reportgen")
+@click.version_option(package_name="reportgen", prog_name="reportgen")
 @click.option(
     "--config",
     "config_path",
@@ -115,6 +136,26 @@ def _settings() -> Settings:
     help=f"PDF standard for every audience, instead of each audience's own "
     f"(default {DEFAULT_VARIANT}; see docs/accessibility.md).",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Variants laid out at once. Default: one per CPU.",
+)
+@click.option("--force", is_flag=True, help="Rebuild every variant, even those up to date.")
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Build nothing; exit 1 if any output is missing or stale, saying which and why.",
+)
+@click.option(
+    "--shard",
+    type=SHARD,
+    metavar="K/N",
+    help="Build only shard K of N (a deterministic share of the variants), for CI matrices.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of lines.")
 def build(
     *,
     data: Path | None,
@@ -125,25 +166,82 @@ def build(
     max_pages: int | None,
     memory_limit: int | None,
     pdf_variant: PdfVariantName | None,
+    jobs: int | None,
+    force: bool,
+    check_only: bool,
+    shard: Shard | None,
+    as_json: bool,
 ) -> None:
-    """Build PDF briefings, named <briefing id>-<audience>.pdf."""
+    """Build PDF briefings, named <briefing id>-<audience>.pdf, and output/manifest.json.
+
+    Variants whose inputs have not changed since they were built are kept as they are.
+    """
     settings = _settings()
+    data = data or settings.data or SHIPPED_DATA
+    names = audiences or settings.audiences
+    out = out or settings.out or DEFAULT_OUTPUT
+    template_dirs = template_dirs or settings.templates
+    if check_only:
+        stale = check_outputs(data, names, out, template_dirs, pdf_variant=pdf_variant, shard=shard)
+        for audience, reason in stale.items():
+            click.echo(f"stale {audience}: {reason}")
+        if stale:
+            raise click.exceptions.Exit(1)
+        click.echo("every output is up to date")
+        return
     limits = Limits(
         seconds=time_limit or settings.time_limit or DEFAULT_LIMITS.seconds,
         max_pages=max_pages or settings.max_pages or DEFAULT_LIMITS.max_pages,
         memory_mib=memory_limit or settings.memory_limit or DEFAULT_LIMITS.memory_mib,
     )
-    built_files = build_briefing(
-        data or settings.data or SHIPPED_DATA,
-        audiences or settings.audiences,
-        out or settings.out or DEFAULT_OUTPUT,
-        template_dirs or settings.templates,
-        limits=limits,
-        pdf_variant=pdf_variant,
-    )
-    for built in built_files:
-        noun = "page" if built.pages == 1 else "pages"
-        click.echo(f"wrote {built.path} ({built.pages} {noun}, {built.size:,} bytes)")
+    progress = ConsoleProgress(quiet=as_json)
+    try:
+        results = build_briefing(
+            data,
+            names,
+            out,
+            template_dirs,
+            limits=limits,
+            pdf_variant=pdf_variant,
+            jobs=jobs,
+            force=force,
+            shard=shard,
+            progress=progress,
+        )
+    except ReportgenError as error:
+        if as_json:
+            click.echo(json_summary(failure=error))
+            raise click.exceptions.Exit(1) from None
+        raise
+    if as_json:
+        click.echo(json_summary(results))
+    else:
+        print_results(results)
+
+
+@main.group("manifest")
+def manifest_group() -> None:
+    """Work with output manifests."""
+
+
+@manifest_group.command("merge")
+@click.argument(
+    "manifests", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path(DEFAULT_OUTPUT, manifest.MANIFEST_NAME),
+    show_default=True,
+    help="Where to write the merged manifest.",
+)
+def manifest_merge(manifests: tuple[Path, ...], out: Path) -> None:
+    """Combine the manifests of several shards into one."""
+    from reportgen.pdf import write_atomically
+
+    entries = manifest.merge(manifests)
+    write_atomically(out, manifest.dumps(entries))
+    click.echo(f"wrote {out} ({len(entries)} outputs from {len(manifests)} manifests)")
 
 
 @main.command()
@@ -151,6 +249,8 @@ def build(
 def validate(path: Path | None) -> None:
     """Check a briefing data file without rendering it (default: the settings' or shipped one)."""
     path = path or _settings().data or SHIPPED_DATA
+    from reportgen.loading import load_briefing
+
     briefing = load_briefing(path)
     click.echo(
         f"{path}: valid ({len(briefing.sections)} sections, {len(briefing.sources)} sources)"
@@ -161,6 +261,8 @@ def validate(path: Path | None) -> None:
 @TEMPLATES_OPTION
 def audiences(template_dirs: tuple[Path, ...]) -> None:
     """List the audiences a briefing can be built for, and the file each comes from."""
+    from reportgen.audiences import discover_audiences
+
     found = discover_audiences(template_dirs or _settings().templates)
     width = max(len(name) for name in found)
     for name, (audience, origin) in sorted(found.items()):
@@ -189,6 +291,8 @@ def init_template_command(folder: Path, name: str) -> None:
 )
 def extract(pdf: Path, out: Path) -> None:
     """Write out the source data and build record a reportgen PDF carries."""
+    from reportgen.provenance import extract as extract_embedded
+
     for path in extract_embedded(pdf, out):
         click.echo(f"wrote {path}")
 
@@ -196,4 +300,6 @@ def extract(pdf: Path, out: Path) -> None:
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of the briefing data format."""
+    from reportgen.models import Briefing
+
     click.echo(json.dumps(Briefing.model_json_schema(), indent=2, ensure_ascii=False))

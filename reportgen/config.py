@@ -2,35 +2,35 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Annotated, Any
-
-from pydantic import Field, ValidationError
+from typing import Any
 
 from reportgen.errors import DataError, Problem
-from reportgen.models import Identifier, Model
 
 CONFIG_FILE = "reportgen.toml"
 PYPROJECT = "pyproject.toml"
+AUDIENCE_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-class Settings(Model):
-    """Defaults for the command line; a flag given on the command line always wins."""
+@dataclass(frozen=True)
+class Settings:
+    """Defaults for the command line; a flag given on the command line always wins.
 
-    data: Path | None = Field(default=None, description="Briefing data file.")
-    templates: tuple[Path, ...] = Field(default=(), description="Template folders, first wins.")
-    out: Path | None = Field(default=None, description="Folder the PDFs are written to.")
-    audiences: tuple[Identifier, ...] = Field(default=(), description="Audiences to build.")
-    time_limit: Annotated[float, Field(gt=0, le=3600)] | None = Field(
-        default=None, description="Seconds one variant's layout may take."
-    )
-    max_pages: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
-        default=None, description="Most pages one PDF may have."
-    )
-    memory_limit: Annotated[int, Field(ge=256, le=65_536)] | None = Field(
-        default=None, description="MiB of memory one variant's layout may use."
-    )
+    A plain dataclass, checked by hand below: every command reads settings, and importing
+    Pydantic would cost each of them a tenth of a second before it starts.
+    """
+
+    data: Path | None = None
+    templates: tuple[Path, ...] = ()
+    out: Path | None = None
+    audiences: tuple[str, ...] = ()
+    time_limit: float | None = None
+    max_pages: int | None = None
+    memory_limit: int | None = None
 
 
 def find_config(directory: Path) -> Path | None:
@@ -46,43 +46,85 @@ def find_config(directory: Path) -> Path | None:
 
 
 def load_settings(path: Path | None) -> Settings:
-    """The settings in ``path`` with relative paths made absolute against its folder."""
+    """The settings in ``path``, relative paths made absolute against its folder."""
     if path is None:
         return Settings()
     table = _read(path)
+    prefix = ""
     if path.name == PYPROJECT:
-        table = table.get("tool", {}).get("reportgen", {})
-    try:
-        settings = Settings.model_validate(table)
-    except ValidationError as error:
-        prefix = "tool.reportgen." if path.name == PYPROJECT else ""
-        raise DataError(
-            [
-                Problem(
-                    str(path), None, detail["msg"], field=prefix + ".".join(map(str, detail["loc"]))
-                )
-                for detail in error.errors()
-            ]
-        ) from None
+        table, prefix = table.get("tool", {}).get("reportgen", {}), "tool.reportgen."
     base = path.resolve().parent
-    resolved = settings.model_copy(
-        update={
-            "data": base / settings.data if settings.data else None,
-            "templates": tuple(base / folder for folder in settings.templates),
-            "out": base / settings.out if settings.out else None,
-        }
-    )
-    missing = []
-    if resolved.data is not None and not resolved.data.is_file():
-        missing.append(Problem(str(path), None, f"no such file: {resolved.data}", field="data"))
-    missing += [
-        Problem(str(path), None, f"no such folder: {folder}", field="templates")
-        for folder in resolved.templates
-        if not folder.is_dir()
-    ]
-    if missing:
-        raise DataError(missing)
-    return resolved
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+    known = {field.name for field in fields(Settings)}
+    for key, raw in table.items():
+        if key not in known:
+            problems.append(Problem(str(path), None, "unknown setting", field=prefix + key))
+            continue
+        try:
+            values[key] = _CHECKS[key](raw, base)
+        except ValueError as error:
+            problems.append(Problem(str(path), None, str(error), field=prefix + key))
+    if problems:
+        raise DataError(problems)
+    return replace(Settings(), **values)
+
+
+def _file(raw: Any, base: Path) -> Path:
+    path = base / _string(raw)
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    return path
+
+
+def _folders(raw: Any, base: Path) -> tuple[Path, ...]:
+    folders = tuple(base / _string(item) for item in _list(raw))
+    for folder in folders:
+        if not folder.is_dir():
+            raise ValueError(f"no such folder: {folder}")
+    return folders
+
+
+def _audiences(raw: Any, _base: Path) -> tuple[str, ...]:
+    names = tuple(_string(item) for item in _list(raw))
+    for name in names:
+        if not AUDIENCE_NAME.match(name):
+            raise ValueError(f"{name!r} is not an audience name (lower-case words and hyphens)")
+    return names
+
+
+def _number(low: float, high: float, integer: bool) -> Callable[[Any, Path], Any]:
+    def check(raw: Any, _base: Path) -> Any:
+        kinds = (int,) if integer else (int, float)
+        if isinstance(raw, bool) or not isinstance(raw, kinds) or not low <= raw <= high:
+            kind = "a whole number" if integer else "a number"
+            raise ValueError(f"must be {kind} from {low:g} to {high:g}")
+        return raw
+
+    return check
+
+
+def _string(raw: Any) -> str:
+    if not isinstance(raw, str) or not raw:
+        raise ValueError(f"expected text, got {raw!r}")
+    return raw
+
+
+def _list(raw: Any) -> list[Any]:
+    if not isinstance(raw, list):
+        raise ValueError(f"expected a list, got {raw!r}")
+    return raw
+
+
+_CHECKS: dict[str, Callable[[Any, Path], Any]] = {
+    "data": _file,
+    "templates": _folders,
+    "out": lambda raw, base: base / _string(raw),
+    "audiences": _audiences,
+    "time_limit": _number(0.1, 3600, integer=False),
+    "max_pages": _number(1, 100_000, integer=True),
+    "memory_limit": _number(256, 65_536, integer=True),
+}
 
 
 def _read(path: Path) -> dict[str, Any]:

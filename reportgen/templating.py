@@ -18,15 +18,10 @@ from reportgen import charts
 from reportgen.audiences import Audience, Theme
 from reportgen.errors import TemplateError
 from reportgen.models import Briefing, PartialDate, Source
-from reportgen.paths import BUILTIN_TEMPLATES
+from reportgen.paths import BUILTIN_TEMPLATES, template_search_path
 from reportgen.theming import AssetFinder, theme_css
 
 BUILTIN_PREFIX = "builtin"
-
-
-def template_search_path(user_dirs: Sequence[Path] = ()) -> list[Path]:
-    """The user's folders in the order given, then the built-in templates."""
-    return [*user_dirs, BUILTIN_TEMPLATES]
 
 
 def make_environment(user_dirs: Sequence[Path] = ()) -> jinja2.Environment:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from reportgen.audiences import Audience, load_audiences, select, tailor
+from reportgen.audiences import Audience, load_audiences, tailor
+from reportgen.discovery import select
 from reportgen.errors import AudienceError, DataError
 from reportgen.loading import load_briefing
 from reportgen.models import Briefing, Sourced, Visibility

@@ -104,7 +104,8 @@ def test_build_returns_what_it_wrote(built_pdfs: dict[str, BuiltFile]) -> None:
     assert sorted(built_pdfs) == sorted(SHIPPED_AUDIENCES)
     folder = built_pdfs["public"].path.parent
     assert sorted(path.name for path in folder.iterdir()) == sorted(
-        f"mexico-multilateral-human-rights-{name}.pdf" for name in SHIPPED_AUDIENCES
+        [f"mexico-multilateral-human-rights-{name}.pdf" for name in SHIPPED_AUDIENCES]
+        + ["manifest.json"]
     )
     for name, built in built_pdfs.items():
         assert built.audience == name

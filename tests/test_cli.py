@@ -167,8 +167,8 @@ def test_build_one_audience(tmp_path: Path) -> None:
     result = run("build", "--out", str(out), "--audience", "executive")
     assert result.exit_code == 0, result.output
     written = out / "mexico-multilateral-human-rights-executive.pdf"
-    assert sorted(out.iterdir()) == [written]
-    (line,) = result.stdout.splitlines()
+    assert sorted(out.iterdir()) == [out / "manifest.json", written]
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("wrote")]
     assert str(written) in line
     pages = len(PdfReader(written).pages)
     assert f"({pages} pages, {written.stat().st_size:,} bytes)" in line

@@ -9,8 +9,8 @@ from pypdf import PdfReader
 
 from reportgen.build import build, render_variants
 from reportgen.errors import AudienceError, TemplateError
-from reportgen.paths import BUILTIN_TEMPLATES, SHIPPED_DATA
-from reportgen.templating import make_environment, template_search_path
+from reportgen.paths import BUILTIN_TEMPLATES, SHIPPED_DATA, template_search_path
+from reportgen.templating import make_environment
 
 PRESS_PROFILE = """\
 name: press
