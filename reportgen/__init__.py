@@ -33,12 +33,9 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
+        from reportgen.versions import REPORTGEN
 
-        try:
-            return version("reportgen")
-        except PackageNotFoundError:  # a checkout that was never installed
-            return "0+unknown"
+        return REPORTGEN
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'reportgen' has no attribute {name!r}")

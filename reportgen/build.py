@@ -231,10 +231,7 @@ def _lay_out_all(
 ) -> dict[str, tuple[str, RenderedPdf]]:
     if not names:
         return {}
-    # Imported before the children are forked, so each starts with WeasyPrint loaded.
-    import weasyprint  # noqa: F401
-
-    from reportgen.pdf import PdfOptions, render_pdf
+    from reportgen.pdf import PdfOptions, render_pdf, warm_up
     from reportgen.provenance import embedded_files
 
     variants = {v.audience.name: v for v in render_variants(data, names, template_dirs)}
@@ -252,6 +249,8 @@ def _lay_out_all(
         tasks.append(
             Task(name, render_pdf, (variant.html, BUILTIN_TEMPLATES, allowed_roots, options))
         )
+    # Before forking: each layout process then starts with WeasyPrint loaded and its fonts warm.
+    warm_up(BUILTIN_TEMPLATES)
     outcomes = run_all(
         tasks,
         jobs=jobs or os.cpu_count() or 1,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from reportgen import manifest
+from reportgen import manifest, versions
 from reportgen.build import Shard
 from reportgen.build import build as build_briefing
 from reportgen.build import check as check_outputs
@@ -69,7 +69,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="reportgen", prog_name="reportgen")
+@click.version_option(versions.REPORTGEN, prog_name="reportgen")
 @click.option(
     "--config",
     "config_path",

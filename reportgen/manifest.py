@@ -6,9 +6,9 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from importlib.metadata import version
 from pathlib import Path
 
+from reportgen import versions
 from reportgen.errors import ReportgenError
 
 MANIFEST_NAME = "manifest.json"
@@ -48,7 +48,7 @@ def dumps(entries: Iterable[Entry]) -> bytes:
     """The manifest as bytes: sorted and free of dates, so equal builds give equal manifests."""
     document = {
         "format": FORMAT,
-        "generator": f"reportgen {version('reportgen')}",
+        "generator": f"reportgen {versions.REPORTGEN}",
         "outputs": [asdict(entry) for entry in sorted(entries, key=lambda e: e.audience)],
     }
     return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
@@ -85,8 +85,8 @@ class InputsDigest:
 
     def __init__(self, data: Path, search_path: Sequence[Path], pdf_variant: str | None) -> None:
         shared = hashlib.sha256()
-        _add(shared, b"reportgen " + version("reportgen").encode())
-        _add(shared, b"weasyprint " + version("weasyprint").encode())
+        _add(shared, b"reportgen " + versions.REPORTGEN.encode())
+        _add(shared, b"weasyprint " + versions.weasyprint().encode())
         _add(shared, b"variant " + (pdf_variant or "").encode())
         _add(shared, data.read_bytes())
         for index, folder in enumerate(search_path):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from importlib.metadata import version
 from pathlib import Path
 
+from reportgen import versions
 from reportgen.audiences import Audience
 from reportgen.errors import ReportgenError
 from reportgen.models import Briefing
@@ -28,8 +28,8 @@ def embedded_files(
     record = {
         "audience": audience.name,
         "inputs_sha256": inputs_digest(data, audience, search_path),
-        "reportgen": version("reportgen"),
-        "weasyprint": version("weasyprint"),
+        "reportgen": versions.REPORTGEN,
+        "weasyprint": versions.weasyprint(),
     }
     return (
         EmbeddedFile(
