@@ -22,7 +22,7 @@ from reportgen.standards import PdfVariantName
 if TYPE_CHECKING:
     from reportgen.audiences import Audience
     from reportgen.models import Briefing
-    from reportgen.pdf import RenderedPdf
+    from reportgen.pdf import PdfOptions, RenderedPdf
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,11 @@ class Variant:
 
     @property
     def file_name(self) -> str:
-        return f"{self.briefing.id}-{self.audience.name}.pdf"
+        return output_name(self.briefing, self.audience)
+
+
+def output_name(briefing: Briefing, audience: Audience) -> str:
+    return f"{briefing.id}-{audience.name}.pdf"
 
 
 @dataclass(frozen=True)
@@ -55,22 +59,32 @@ def render_variants(
     data: Path, audience_names: Sequence[str] = (), template_dirs: Sequence[Path] = ()
 ) -> list[Variant]:
     """Load and validate ``data`` and render each audience's HTML; writes nothing."""
+    from reportgen.templating import make_environment, render_html
+
+    environment = make_environment(template_dirs)
+    return [
+        Variant(audience, briefing, render_html(briefing, audience, environment))
+        for audience, briefing in tailored_briefings(data, audience_names, template_dirs)
+    ]
+
+
+def tailored_briefings(
+    data: Path, audience_names: Sequence[str] = (), template_dirs: Sequence[Path] = ()
+) -> list[tuple[Audience, Briefing]]:
+    """Load and validate ``data`` and the audiences, and cut the briefing for each."""
     from reportgen.audiences import discover_audiences, tailor
     from reportgen.loading import load_briefing
-    from reportgen.templating import make_environment, render_html
 
     briefing = load_briefing(data)
     found = discover_audiences(template_dirs)
     audiences = select(audience_names, {name: profile for name, (profile, _) in found.items()})
-    environment = make_environment(template_dirs)
-    variants = []
+    tailored = []
     for audience in audiences:
         try:
-            tailored = tailor(briefing, audience)
+            tailored.append((audience, tailor(briefing, audience)))
         except AudienceError as error:
             raise AudienceError(f"{found[audience.name][1]}: {error}") from None
-        variants.append(Variant(audience, tailored, render_html(tailored, audience, environment)))
-    return variants
+    return tailored
 
 
 @dataclass(frozen=True)
@@ -231,24 +245,26 @@ def _lay_out_all(
 ) -> dict[str, tuple[str, RenderedPdf]]:
     if not names:
         return {}
-    from reportgen.pdf import PdfOptions, render_pdf, warm_up
+    from reportgen.pdf import PdfOptions, warm_up
     from reportgen.provenance import embedded_files
 
-    variants = {v.audience.name: v for v in render_variants(data, names, template_dirs)}
+    variants = {
+        audience.name: (audience, briefing)
+        for audience, briefing in tailored_briefings(data, names, template_dirs)
+    }
     # The user's template folders may hold their own stylesheets, fonts and images.
     allowed_roots = (*template_dirs, BUILTIN_TEMPLATES, data.resolve().parent)
     search_path = template_search_path(template_dirs)
     tasks = []
-    for name, variant in variants.items():
+    for name, (audience, briefing) in variants.items():
         options = PdfOptions(
-            variant=pdf_variant or variant.audience.pdf_variant,
-            embedded=embedded_files(variant.briefing, variant.audience, search_path),
-            date=variant.briefing.date,
+            variant=pdf_variant or audience.pdf_variant,
+            embedded=embedded_files(briefing, audience, search_path),
+            date=briefing.date,
             max_pages=limits.max_pages,
         )
-        tasks.append(
-            Task(name, render_pdf, (variant.html, BUILTIN_TEMPLATES, allowed_roots, options))
-        )
+        arguments = (briefing, audience, tuple(template_dirs), allowed_roots, options)
+        tasks.append(Task(name, _render_and_lay_out, arguments))
     # Before forking: each layout process then starts with WeasyPrint loaded and its fonts warm.
     warm_up(BUILTIN_TEMPLATES)
     outcomes = run_all(
@@ -260,7 +276,7 @@ def _lay_out_all(
     )
     failures: dict[str, ReportgenError] = {}
     for name, outcome in outcomes.items():
-        limit = variants[name].audience.page_limit
+        limit = variants[name][0].page_limit
         if isinstance(outcome, ReportgenError):
             failures[name] = outcome
         elif limit is not None and outcome.pages > limit:
@@ -269,7 +285,26 @@ def _lay_out_all(
             )
     if failures:
         raise VariantsFailedError(failures)
-    return {name: (variants[name].file_name, outcome) for name, outcome in outcomes.items()}
+    return {
+        name: (output_name(variants[name][1], variants[name][0]), outcome)
+        for name, outcome in outcomes.items()
+    }
+
+
+def _render_and_lay_out(
+    briefing: Briefing,
+    audience: Audience,
+    template_dirs: tuple[Path, ...],
+    allowed_roots: tuple[Path, ...],
+    options: PdfOptions,
+) -> RenderedPdf:
+    """One variant, start to finish, inside its layout process: the template runs there too, so
+    a runaway loop or a template that eats memory meets the same limits as the layout."""
+    from reportgen.pdf import render_pdf
+    from reportgen.templating import make_environment, render_html
+
+    html = render_html(briefing, audience, make_environment(template_dirs))
+    return render_pdf(html, BUILTIN_TEMPLATES, allowed_roots, options)
 
 
 class Progress:

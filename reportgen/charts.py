@@ -33,7 +33,7 @@ class ChartColours:
 def _styles(colours: ChartColours) -> dict[str, dict[str, str]]:
     # Presentation attributes rather than document CSS: WeasyPrint styles inline SVG from its
     # own attributes, and a chart that carries its look renders the same wherever it is put.
-    font = f"{colours.font}, sans-serif"
+    font = f"{colours.font}, Noto Sans Arabic, Noto Sans Hebrew, sans-serif"
     return {
         "axis": {"stroke": "#5b6470", "stroke-width": "1"},
         "grid": {"stroke": "#d5dae1", "stroke-width": "0.6"},

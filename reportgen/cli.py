@@ -20,7 +20,7 @@ from reportgen.build import check as check_outputs
 from reportgen.config import CONFIG_FILE, Settings, find_config, load_settings
 from reportgen.console import ConsoleProgress, json_summary, print_results
 from reportgen.errors import ReportgenError
-from reportgen.limits import DEFAULT_LIMITS, Limits
+from reportgen.limits import DEFAULT_LIMITS, MIN_MEMORY_MIB, Limits
 from reportgen.paths import BUILTIN_AUDIENCES, DEFAULT_OUTPUT, SHIPPED_DATA
 from reportgen.scaffold import init_template
 from reportgen.standards import DEFAULT_VARIANT, VARIANTS, PdfVariantName
@@ -126,7 +126,7 @@ def _settings() -> Settings:
 )
 @click.option(
     "--memory-limit",
-    type=click.IntRange(min=256),
+    type=click.IntRange(min=MIN_MEMORY_MIB),
     metavar="MIB",
     help=f"Memory one variant's layout may use. Default: {DEFAULT_LIMITS.memory_mib}.",
 )

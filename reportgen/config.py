@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from reportgen.errors import DataError, Problem
+from reportgen.limits import MIN_MEMORY_MIB
 
 CONFIG_FILE = "reportgen.toml"
 PYPROJECT = "pyproject.toml"
@@ -123,7 +124,7 @@ _CHECKS: dict[str, Callable[[Any, Path], Any]] = {
     "audiences": _audiences,
     "time_limit": _number(0.1, 3600, integer=False),
     "max_pages": _number(1, 100_000, integer=True),
-    "memory_limit": _number(256, 65_536, integer=True),
+    "memory_limit": _number(MIN_MEMORY_MIB, 65_536, integer=True),
 }
 
 

@@ -30,6 +30,10 @@ class Limits:
 
 DEFAULT_LIMITS = Limits()
 
+# Python, WeasyPrint, Pango and the fonts map ~400 MiB of address space before any layout;
+# below this even the smallest briefing fails, with an error that would not say why.
+MIN_MEMORY_MIB = 512
+
 
 @dataclass(frozen=True)
 class Task:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
@@ -11,6 +12,7 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     AnyHttpUrl,
     BaseModel,
     ConfigDict,
@@ -25,8 +27,37 @@ from pydantic import (
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2100
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Unicode categories no reader can see: control characters (but tab and newline), surrogates,
+# private-use and unassigned code points. They print as nothing or as boxes, and PDF text
+# extraction cannot give them back, so text holding one is refused, with the code point named.
+INVISIBLE_CATEGORIES = {
+    "Cc": "a control character",
+    "Cs": "a lone surrogate",
+    "Co": "a private-use character",
+    "Cn": "an unassigned code point",
+}
+ALLOWED_CONTROLS = {"\t", "\n"}
+
+
+def _visible(text: str) -> str:
+    for char in text:
+        category = unicodedata.category(char)
+        if category in INVISIBLE_CATEGORIES and char not in ALLOWED_CONTROLS:
+            reason = INVISIBLE_CATEGORIES[category]
+            raise ValueError(f"contains U+{ord(char):04X}, {reason}; remove it")
+    return text
+
+
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+    AfterValidator(_visible),
+]
+ShortText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_visible),
+]
 Identifier = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=80),

@@ -198,7 +198,7 @@ def _collect_weasyprint_errors() -> Iterator[list[str]]:
 
     class Collector(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            collected.append(record.getMessage())
+            collected.append(record.getMessage() + _causes(record))
 
     handler = Collector(logging.ERROR)
     weasyprint_logger = logging.getLogger("weasyprint")
@@ -207,6 +207,19 @@ def _collect_weasyprint_errors() -> Iterator[list[str]]:
         yield collected
     finally:
         weasyprint_logger.removeHandler(handler)
+
+
+def _causes(record: logging.LogRecord) -> str:
+    """What WeasyPrint's message leaves out: it wraps the real error ("decompression bomb",
+    "undefined entity") in one of its own whose text is empty."""
+    arguments = record.args if isinstance(record.args, tuple) else ()
+    causes = []
+    for argument in arguments:
+        cause = argument.__cause__ if isinstance(argument, BaseException) else None
+        while cause is not None:
+            causes.append(f"{type(cause).__name__}: {cause}")
+            cause = cause.__cause__
+    return f" ({'; '.join(causes)})" if causes else ""
 
 
 @cache

@@ -10,9 +10,6 @@ from markupsafe import Markup
 from reportgen.audiences import Theme
 from reportgen.errors import TemplateError
 
-# What each theme font falls back to when the family is missing.
-FONT_FALLBACK = {"body-font": "serif", "heading-font": "sans-serif"}
-
 
 class AssetFinder:
     """Finds a file by its path relative to the template folders, earlier folders first.
@@ -40,9 +37,8 @@ def theme_css(theme: Theme, find_asset: AssetFinder) -> Markup:
     loaded, and file URLs are percent-encoded.
     """
     declarations = [f"--{name}: {value};" for name, value in theme.colours().items()]
-    declarations += [
-        f'--{name}: "{family}", {FONT_FALLBACK[name]};' for name, family in theme.fonts().items()
-    ]
+    # The stylesheet appends the Arabic, Hebrew and emoji fallbacks and a generic family.
+    declarations += [f'--{name}: "{family}";' for name, family in theme.fonts().items()]
     if theme.cover_image:
         declarations.append(f'--cover-image: url("{find_asset(theme.cover_image)}");')
     if not declarations:
