@@ -6,7 +6,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, TypeVar
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    StringConstraints,
+    field_serializer,
+    model_validator,
+)
 
 from reportgen.discovery import find_profiles
 from reportgen.errors import AudienceError
@@ -117,6 +124,11 @@ class Audience(Model):
     pdf_variant: PdfVariantName = Field(
         default=DEFAULT_VARIANT, description="PDF standard: see docs/accessibility.md."
     )
+
+    @field_serializer("visibility")
+    def _sorted(self, visibility: frozenset[Visibility]) -> list[str]:
+        # A set's order changes from one process to the next; digests need one fixed order.
+        return sorted(visibility)
 
 
 def load_audiences(folder: Path = BUILTIN_AUDIENCES) -> dict[str, Audience]:

@@ -37,10 +37,18 @@ INVISIBLE_CATEGORIES = {
     "Cn": "an unassigned code point",
 }
 ALLOWED_CONTROLS = {"\t", "\n"}
+# Bidirectional overrides and isolates make text display in another order than it is written
+# ("Trojan Source"); a briefing never needs them, since the layout orders scripts itself.
+BIDI_CONTROLS = {chr(code) for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
 def _visible(text: str) -> str:
     for char in text:
+        if char in BIDI_CONTROLS:
+            raise ValueError(
+                f"contains U+{ord(char):04X}, a bidirectional control that reorders the text "
+                "on the page; remove it"
+            )
         category = unicodedata.category(char)
         if category in INVISIBLE_CATEGORIES and char not in ALLOWED_CONTROLS:
             reason = INVISIBLE_CATEGORIES[category]

@@ -82,7 +82,7 @@ def render_pdf(
                     f"the cap is {options.max_pages}"
                 )
             pdf = RenderedPdf(content=_write(document, options), pages=len(document.pages))
-        except (KeyboardInterrupt, SystemExit, ResourceError):
+        except (KeyboardInterrupt, SystemExit, MemoryError, ResourceError):
             raise
         # BaseException: a refused fetch raises WeasyPrint's FatalURLFetchingError, which is one.
         except BaseException as error:
@@ -129,7 +129,8 @@ def _refuse_attachments(document: Any) -> None:
     """Templates may not embed files: it would ship project files inside the PDF unasked, and
     WeasyPrint dates attachments by the clock, which breaks byte-identical rebuilds."""
     attached = [
-        str(getattr(item, "name", None) or "a file") for item in document.metadata.attachments
+        str(getattr(item, "name", None) or "a <link rel=attachment>")
+        for item in document.metadata.attachments
     ]
     attached += [
         link[1] for page in document.pages for link in page.links if link[0] == "attachment"
@@ -193,20 +194,30 @@ def _refusal_message(refusals: list[str]) -> str:
 
 @contextlib.contextmanager
 def _collect_weasyprint_errors() -> Iterator[list[str]]:
-    """Collect what WeasyPrint logs at ERROR level while the block runs."""
+    """Collect what WeasyPrint logs at ERROR level while the block runs, and the warnings that
+    mean the page is wrong (a character drawn as an empty box because no font has it)."""
     collected: list[str] = []
 
     class Collector(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            collected.append(record.getMessage() + _causes(record))
+            if record.levelno >= logging.ERROR or str(record.msg).startswith(".notdef glyph"):
+                collected.append(record.getMessage() + _causes(record))
 
-    handler = Collector(logging.ERROR)
+    handler = Collector(logging.WARNING)
     weasyprint_logger = logging.getLogger("weasyprint")
+    # The CLI quietens WeasyPrint's logger; while collecting it must still emit what we need,
+    # without printing it a second time through the root logger.
+    level, propagate = weasyprint_logger.level, weasyprint_logger.propagate
+    if level == logging.NOTSET or level > logging.WARNING:
+        weasyprint_logger.setLevel(logging.WARNING)
+        weasyprint_logger.propagate = False
     weasyprint_logger.addHandler(handler)
     try:
         yield collected
     finally:
         weasyprint_logger.removeHandler(handler)
+        weasyprint_logger.setLevel(level)
+        weasyprint_logger.propagate = propagate
 
 
 def _causes(record: logging.LogRecord) -> str:

@@ -81,6 +81,8 @@ def render_html(
     except jinja2.TemplateSyntaxError as error:
         where = f"{error.filename or error.name}:{error.lineno}"
         raise TemplateError(f"{where}: template syntax error: {error.message}") from None
+    except MemoryError:
+        raise  # the layout process reports it against its memory limit
     except Exception as error:
         # Jinja rewrites tracebacks so template frames carry the template's file and line.
         raise TemplateError(

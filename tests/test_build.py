@@ -332,3 +332,32 @@ def test_page_limit_overrun_writes_nothing(
     assert "executive" in str(caught.value)
     assert {path: path.read_bytes() for path in outputs} == outputs
     assert sorted((tmp_path / "out").iterdir()) == sorted(outputs)
+
+
+def test_builds_in_separate_processes_are_byte_identical(tmp_path: Path) -> None:
+    # Separate processes with different hash seeds: set and dict orders differ between them, so
+    # this catches what two builds in one process cannot (a set's order leaking into a digest).
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"seed-{seed}"
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "reportgen",
+                "build",
+                "--audience",
+                "executive",
+                "--out",
+                str(out),
+            ],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        outputs.append(sorted((path.name, path.read_bytes()) for path in out.iterdir()))
+    assert outputs[0] == outputs[1]

@@ -27,8 +27,13 @@ def root(tmp_path: Path) -> Path:
     return folder
 
 
+def page(body: str) -> str:
+    # A language is required: PDF/UA asks for one and WeasyPrint reports its absence as an error.
+    return f'<html lang="en">{body}</html>'
+
+
 def render(html: str, root: Path) -> PdfReader:
-    pdf = render_pdf(html, base_dir=root, allowed_roots=[root])
+    pdf = render_pdf(page(html), base_dir=root, allowed_roots=[root])
     reader = PdfReader(io.BytesIO(pdf.content))
     assert len(reader.pages) == pdf.pages
     return reader
@@ -47,7 +52,7 @@ def render(html: str, root: Path) -> PdfReader:
 )
 def test_resources_outside_the_roots_are_refused(root: Path, html: str, refused: str) -> None:
     with pytest.raises(ResourceError) as caught:
-        render_pdf(html, base_dir=root, allowed_roots=[root])
+        render_pdf(page(html), base_dir=root, allowed_roots=[root])
     assert refused in str(caught.value)
 
 
@@ -55,7 +60,7 @@ def test_relative_path_climbing_out_of_the_root_is_refused(tmp_path: Path, root:
     (tmp_path / "outside.css").write_text("@page { size: A5 }")
     html = '<link rel="stylesheet" href="../outside.css"><p>x</p>'
     with pytest.raises(ResourceError, match="outside"):
-        render_pdf(html, base_dir=root, allowed_roots=[root])
+        render_pdf(page(html), base_dir=root, allowed_roots=[root])
 
 
 def test_symlink_out_of_the_root_is_refused(tmp_path: Path, root: Path) -> None:
@@ -77,7 +82,7 @@ def test_symlink_out_of_the_root_is_refused(tmp_path: Path, root: Path) -> None:
 def test_missing_file_under_the_root_is_an_error(root: Path, html: str, name: str) -> None:
     # A PDF with a hole where the image or style should be is worse than no PDF.
     with pytest.raises(ResourceError) as caught:
-        render_pdf(html, base_dir=root, allowed_roots=[root])
+        render_pdf(page(html), base_dir=root, allowed_roots=[root])
     assert name in str(caught.value)
 
 
@@ -89,13 +94,13 @@ def test_file_under_the_root_is_served(root: Path) -> None:
 
 
 def test_data_url_image_is_allowed(root: Path) -> None:
-    reader = render(f'<p>An image:</p><img src="{PNG_DATA_URL}" width="40">', root)
+    reader = render(f'<p>An image:</p><img alt="a dot" src="{PNG_DATA_URL}" width="40">', root)
     assert len(reader.pages[0].images) == 1
 
 
 def test_page_count_is_reported(root: Path) -> None:
     html = "".join(f'<p style="break-after: page">page {n}</p>' for n in range(3))
-    pdf = render_pdf(html, base_dir=root, allowed_roots=[root])
+    pdf = render_pdf(page(html), base_dir=root, allowed_roots=[root])
     assert pdf.pages == 3
     assert pdf.content.startswith(b"%PDF-")
 
