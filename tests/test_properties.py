@@ -12,18 +12,16 @@ with PDFium and with pypdf, and found if either finds it (test_security.pdf_text
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pypdfium2 as pdfium
 import pytest
 import yaml
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
-from pypdf import PdfReader
+from pdftext import contains, pdf_texts
 
 from reportgen.build import build, render_variants
 from reportgen.errors import DataError, PageLimitError, ReportgenError, VariantsFailedError
@@ -73,38 +71,6 @@ def snapshot(folder: Path) -> dict[str, bytes]:
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
-
-
-def pdf_texts(path: Path) -> list[str]:
-    """The PDF's text from PDFium and from pypdf; see test_security.pdf_texts for why both."""
-    document = pdfium.PdfDocument(str(path))
-    try:
-        pages = []
-        for index in range(len(document)):
-            page = document[index]
-            textpage = page.get_textpage()
-            pages.append(textpage.get_text_range())
-            textpage.close()
-            page.close()
-    finally:
-        document.close()
-    with_pypdf = "\n".join(page.extract_text() for page in PdfReader(path).pages)
-    return ["\n".join(pages), with_pypdf]
-
-
-# Between the end of one page's text and the start of the next: footnotes, running heads and
-# the footer, "Page N of M" (whitespace removed).
-PAGE_BREAK = r".{0,1500}?Page\d+of\d+.{0,1500}?"
-
-
-def contains(haystack: str, needle: str) -> bool:
-    """``needle`` is in ``haystack``, whole or split once by a page break."""
-    if needle in haystack:
-        return True
-    return any(
-        re.search(re.escape(needle[:i]) + PAGE_BREAK + re.escape(needle[i:]), haystack, re.DOTALL)
-        for i in range(1, len(needle))
-    )
 
 
 def data_with(folder: Path, field: str, text: str) -> Path:

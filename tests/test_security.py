@@ -37,6 +37,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 from conftest import normalise_pdf_text
+from pdftext import contains, pdf_texts
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, StreamObject
 
@@ -109,41 +110,6 @@ def earlier_outputs(folder: Path, *audiences: str) -> dict[str, bytes]:
         path.write_bytes(b"%PDF-1.7\n% an earlier build of " + name.encode() + b"\n%%EOF\n")
     (folder / "notes.txt").write_text("not ours to touch\n")
     return snapshot(folder)
-
-
-def pdf_texts(path: Path) -> list[str]:
-    """The PDF's text as two independent extractors give it: PDFium (Chrome's PDF engine) and
-    pypdf. Each has blind spots the other has not: pypdf garbles every glyph of a font that has
-    a .notdef glyph (WeasyPrint then gives the font its own CMap); PDFium drops flag emoji and
-    reverses Arabic lam-alef ligatures. Text counts as found if either extractor finds it."""
-    document = pdfium.PdfDocument(str(path))
-    try:
-        pages = []
-        for index in range(len(document)):
-            page = document[index]
-            textpage = page.get_textpage()
-            pages.append(textpage.get_text_range())
-            textpage.close()
-            page.close()
-    finally:
-        document.close()
-    with_pypdf = "\n".join(page.extract_text() for page in PdfReader(path).pages)
-    return ["\n".join(pages), with_pypdf]
-
-
-# Between the end of one page's text and the start of the next: footnotes, running heads and
-# the footer, "Page N of M" (whitespace removed, as squash leaves it).
-PAGE_BREAK = r".{0,1500}?Page\d+of\d+.{0,1500}?"
-
-
-def contains(haystack: str, needle: str) -> bool:
-    """``needle`` is in ``haystack``, whole or split once by a page break."""
-    if needle in haystack:
-        return True
-    return any(
-        re.search(re.escape(needle[:i]) + PAGE_BREAK + re.escape(needle[i:]), haystack, re.DOTALL)
-        for i in range(1, len(needle))
-    )
 
 
 def found_in(text: str, path: Path) -> bool:
