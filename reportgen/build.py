@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING
 
 from reportgen import manifest
 from reportgen.discovery import find_profiles, select
-from reportgen.errors import AudienceError, PageLimitError, ReportgenError, VariantsFailedError
+from reportgen.errors import (
+    AudienceError,
+    DataError,
+    MissingGlyphsError,
+    PageLimitError,
+    Problem,
+    ReportgenError,
+    VariantsFailedError,
+)
 from reportgen.limits import DEFAULT_LIMITS, Limits, Task, run_all
 from reportgen.paths import BUILTIN_TEMPLATES, DEFAULT_OUTPUT, SHIPPED_DATA, template_search_path
 from reportgen.standards import PdfVariantName
@@ -74,13 +82,16 @@ def tailored_briefings(
     """Load and validate ``data`` and the audiences, and cut the briefing for each."""
     from reportgen.audiences import discover_audiences, tailor
     from reportgen.loading import load_briefing
+    from reportgen.theming import check_theme_fonts
 
     briefing = load_briefing(data)
     found = discover_audiences(template_dirs)
     audiences = select(audience_names, {name: profile for name, (profile, _) in found.items()})
     tailored = []
+    search_path = template_search_path(template_dirs)
     for audience in audiences:
         try:
+            check_theme_fonts(audience.theme, search_path)
             tailored.append((audience, tailor(briefing, audience)))
         except AudienceError as error:
             raise AudienceError(f"{found[audience.name][1]}: {error}") from None
@@ -201,7 +212,7 @@ def build(
     stale = [name for name in build_plan.profiles if kept.get(name) is None]
     laid_out = _lay_out_all(
         data,
-        stale,
+        {name: build_plan.profiles[name] for name in stale},
         template_dirs=template_dirs,
         limits=limits,
         pdf_variant=pdf_variant,
@@ -235,7 +246,7 @@ def build(
 
 def _lay_out_all(
     data: Path,
-    names: Sequence[str],
+    profiles: dict[str, Path],
     *,
     template_dirs: Sequence[Path],
     limits: Limits,
@@ -243,14 +254,14 @@ def _lay_out_all(
     jobs: int | None,
     progress: Progress,
 ) -> dict[str, tuple[str, RenderedPdf]]:
-    if not names:
+    if not profiles:
         return {}
     from reportgen.pdf import PdfOptions, warm_up
     from reportgen.provenance import embedded_files
 
     variants = {
         audience.name: (audience, briefing)
-        for audience, briefing in tailored_briefings(data, names, template_dirs)
+        for audience, briefing in tailored_briefings(data, list(profiles), template_dirs)
     }
     # The user's template folders may hold their own stylesheets, fonts and images.
     allowed_roots = (*template_dirs, BUILTIN_TEMPLATES, data.resolve().parent)
@@ -277,7 +288,9 @@ def _lay_out_all(
     failures: dict[str, ReportgenError] = {}
     for name, outcome in outcomes.items():
         limit = variants[name][0].page_limit
-        if isinstance(outcome, ReportgenError):
+        if isinstance(outcome, MissingGlyphsError):
+            failures[name] = _where_characters_are(outcome, (data, profiles[name]))
+        elif isinstance(outcome, ReportgenError):
             failures[name] = outcome
         elif limit is not None and outcome.pages > limit:
             failures[name] = PageLimitError(
@@ -289,6 +302,28 @@ def _lay_out_all(
         name: (output_name(variants[name][1], variants[name][0]), outcome)
         for name, outcome in outcomes.items()
     }
+
+
+NO_FONT_HAS = (
+    'no font the templates declare can draw {} (to add one, see "Fonts" in docs/customising.md)'
+)
+
+
+def _where_characters_are(error: MissingGlyphsError, files: Sequence[Path]) -> DataError:
+    """The data or profile lines that hold the characters no font can draw: the user's fix is
+    there, or in a font added to the templates. Characters found in neither came from a template
+    (or a stylesheet's text-transform), and are named as such."""
+    from reportgen.loading import find_characters
+
+    problems: list[Problem] = []
+    found: set[str] = set()
+    for path in files:
+        located, characters = find_characters(path, error.characters, NO_FONT_HAS)
+        problems += located
+        found |= characters
+    if unplaced := [character for character in error.characters if character not in found]:
+        problems.append(Problem("templates", None, str(MissingGlyphsError(unplaced))))
+    return DataError(problems)
 
 
 def _render_and_lay_out(

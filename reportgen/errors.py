@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -43,6 +44,11 @@ class DataError(ReportgenError):
         self.problems = tuple(problems)
         super().__init__("\n".join(str(problem) for problem in self.problems))
 
+    def __reduce__(self) -> tuple[type[DataError], tuple[tuple[Problem, ...]]]:
+        # Errors cross from the layout processes pickled; unpickling calls the class with
+        # ``args``, which here is the message, not the problems it was made from.
+        return type(self), (self.problems,)
+
 
 class AudienceError(ReportgenError):
     """Raised when an audience is unknown or its profile does not fit the briefing."""
@@ -66,6 +72,30 @@ class BuildError(ReportgenError):
     """Raised when WeasyPrint fails or the PDF cannot be written to the output folder."""
 
 
+class MissingGlyphsError(BuildError):
+    """Raised when the text holds characters that none of the declared fonts can draw.
+
+    Layout finds them, not validation: which fonts there are is the templates' choice. The build
+    then looks for ``characters`` in the data and profile files, to say where each one is.
+    """
+
+    def __init__(self, characters: Sequence[str]) -> None:
+        self.characters = tuple(characters)
+        super().__init__(
+            "no font the templates declare can draw "
+            + ", ".join(describe_character(character) for character in self.characters)
+        )
+
+    def __reduce__(self) -> tuple[type[MissingGlyphsError], tuple[tuple[str, ...]]]:
+        return type(self), (self.characters,)  # as DataError.__reduce__
+
+
+def describe_character(character: str) -> str:
+    """A character as a user can find it: itself, its code point and its Unicode name."""
+    name = unicodedata.name(character, "")
+    return f'"{character}" (U+{ord(character):04X}{" " + name if name else ""})'
+
+
 class PageLimitError(BuildError):
     """Raised when a variant is longer than its audience's page limit."""
 
@@ -80,3 +110,8 @@ class VariantsFailedError(BuildError):
         self.failures = failures
         lines = [f"{audience}: {error}" for audience, error in failures.items()]
         super().__init__("nothing was written; these variants failed:\n" + "\n".join(lines))
+
+    def __reduce__(
+        self,
+    ) -> tuple[type[VariantsFailedError], tuple[dict[str, ReportgenError]]]:
+        return type(self), (self.failures,)  # as DataError.__reduce__

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from reportgen.errors import DataError, Problem
+from reportgen.errors import DataError, Problem, describe_character
 from reportgen.models import Briefing
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -66,7 +66,7 @@ def load_briefing(path: Path) -> Briefing:
 def load_model(path: Path, model: type[ModelT]) -> ModelT:
     """Read a YAML file into ``model``, reporting problems as ``file:line: field: message``."""
     display = _display_name(path)
-    raw, root = _parse(path, display)
+    raw, root = _load(_read_text(path, display), display, construct=True)
     try:
         return model.model_validate(raw)
     except ValidationError as error:
@@ -82,8 +82,8 @@ def _display_name(path: Path) -> str:
         return str(path)
 
 
-def _parse(path: Path, display: str) -> tuple[Any, yaml.Node | None]:
-    text = _read_text(path, display)
+def _load(text: str, display: str, *, construct: bool) -> tuple[Any, yaml.Node]:
+    """The YAML document in ``text``, as values (if ``construct``) and as its node tree."""
     try:
         # The reader checks every character as the loader is made, so this is inside the try.
         loader = _StrictLoader(text)
@@ -97,7 +97,7 @@ def _parse(path: Path, display: str) -> tuple[Any, yaml.Node | None]:
         if root is None:
             raise DataError([Problem(display, 1, "file is empty")])
         _check_shape(root, display)
-        return loader.construct_document(root), root
+        return (loader.construct_document(root) if construct else None), root
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         message = " ".join(part for part in (error.context, error.problem) if part)
@@ -215,3 +215,45 @@ def _child(node: yaml.Node | None, step: int | str) -> yaml.Node | None:
     ):
         return node.value[step]  # type: ignore[no-any-return]
     return None
+
+
+def find_characters(
+    path: Path, characters: Sequence[str], message: str
+) -> tuple[list[Problem], set[str]]:
+    """Where in the YAML file at ``path`` any of ``characters`` is typed, and which were found.
+
+    One problem per value holding any of them, at the line and column of the first: ``message``
+    with ``{}`` replaced by the characters that value holds, described so a user can find them.
+    """
+    display = _display_name(path)
+    text = _read_text(path, display)
+    _, root = _load(text, display, construct=False)
+    wanted = set(characters)
+    problems: list[Problem] = []
+    found: set[str] = set()
+    for node, field in _scalars(root, ()):
+        held = sorted(wanted.intersection(node.value), key=node.value.index)
+        if not held:
+            continue
+        found.update(held)
+        # Where the first is typed as itself; written as an escape ("\u4eba"), at the value.
+        start, end = node.start_mark.index, node.end_mark.index
+        at = text.find(held[0], start, end)
+        at = start if at < 0 else at
+        line = text.count("\n", 0, at) + 1
+        column = at - text.rfind("\n", 0, at)
+        described = ", ".join(describe_character(character) for character in held)
+        problems.append(Problem(display, line, message.format(described), field, column))
+    return problems, found
+
+
+def _scalars(node: yaml.Node, path: tuple[int | str, ...]) -> Iterator[tuple[yaml.Node, str]]:
+    """Every scalar value under ``node``, with the path a user would write to it."""
+    if isinstance(node, yaml.ScalarNode):
+        yield node, ".".join(map(str, path)) or "(top level)"
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _scalars(item, (*path, index))
+    elif isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            yield from _scalars(value_node, (*path, key_node.value))

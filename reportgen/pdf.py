@@ -15,8 +15,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from reportgen.errors import BuildError, ResourceError
+from reportgen.errors import BuildError, MissingGlyphsError, ResourceError
 from reportgen.fetching import confined_fetcher
+from reportgen.fonts import project_font_configuration
 from reportgen.standards import DEFAULT_VARIANT, VARIANTS, PdfVariantName, identify_as_pdf_ua
 
 logger = logging.getLogger(__name__)
@@ -71,10 +72,10 @@ def render_pdf(
 
     _warn_once_without_harfbuzz_subset()
     fetcher = confined_fetcher(tuple(root.resolve() for root in allowed_roots))
-    with _collect_weasyprint_errors() as logged:
+    with _collect_weasyprint_errors() as (logged, missing):
         try:
             source = HTML(string=html, base_url=_directory_url(base_dir), url_fetcher=fetcher)
-            document = source.render()
+            document = source.render(font_config=project_font_configuration())
             _refuse_attachments(document)
             if options.max_pages is not None and len(document.pages) > options.max_pages:
                 raise ResourceError(
@@ -94,6 +95,8 @@ def render_pdf(
         raise ResourceError(_refusal_message(fetcher.refusals))
     if logged:
         raise BuildError("WeasyPrint reported errors:\n" + "\n".join(logged))
+    if missing:
+        raise MissingGlyphsError(list(missing))
     return pdf
 
 
@@ -153,7 +156,9 @@ def warm_up(base_dir: Path) -> None:
         '<html lang="en"><head><link rel="stylesheet" href="style/briefing.css"></head>'
         "<body><h1>Warm</h1><p>up <b>bold</b> <i>italic</i></p></body></html>"
     )
-    HTML(string=page, base_url=_directory_url(base_dir), url_fetcher=fetcher).write_pdf()
+    HTML(string=page, base_url=_directory_url(base_dir), url_fetcher=fetcher).write_pdf(
+        font_config=project_font_configuration()
+    )
 
 
 def write_atomically(target: Path, content: bytes) -> None:
@@ -193,14 +198,17 @@ def _refusal_message(refusals: list[str]) -> str:
 
 
 @contextlib.contextmanager
-def _collect_weasyprint_errors() -> Iterator[list[str]]:
-    """Collect what WeasyPrint logs at ERROR level while the block runs, and the warnings that
-    mean the page is wrong (a character drawn as an empty box because no font has it)."""
+def _collect_weasyprint_errors() -> Iterator[tuple[list[str], dict[str, None]]]:
+    """Collect what WeasyPrint logs at ERROR level while the block runs; and, from its warnings,
+    the characters it drew as an empty box because no font has them (in order, once each)."""
     collected: list[str] = []
+    missing: dict[str, None] = {}
 
     class Collector(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            if record.levelno >= logging.ERROR or str(record.msg).startswith(".notdef glyph"):
+            if str(record.msg).startswith(".notdef glyph") and isinstance(record.args, tuple):
+                missing[str(record.args[0])] = None
+            elif record.levelno >= logging.ERROR:
                 collected.append(record.getMessage() + _causes(record))
 
     handler = Collector(logging.WARNING)
@@ -213,7 +221,7 @@ def _collect_weasyprint_errors() -> Iterator[list[str]]:
         weasyprint_logger.propagate = False
     weasyprint_logger.addHandler(handler)
     try:
-        yield collected
+        yield collected, missing
     finally:
         weasyprint_logger.removeHandler(handler)
         weasyprint_logger.setLevel(level)

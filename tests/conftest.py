@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import regex
 from pypdf import PdfReader
 
 from reportgen.build import BuiltFile, build
@@ -28,7 +29,8 @@ def _write_yaml(tmp_path: Path, text: str, name: str = "briefing.yaml") -> Path:
 
 
 def normalise_pdf_text(text: str) -> str:
-    """Text as a reader sees it: hyphenation undone, accents and quotes plain, spaces single.
+    """Text as a reader sees it: hyphenation undone, accents and quotes plain, spaces single,
+    invisible characters gone.
 
     WeasyPrint hyphenates with U+2010 (or a soft hyphen) at a line end; pypdf gives those back
     with the line break, so a word split across lines is joined again here. A real hyphen at a
@@ -38,7 +40,10 @@ def normalise_pdf_text(text: str) -> str:
     text = "".join(char for char in text if not unicodedata.combining(char))
     text = text.replace("\u2019", "'").replace("\u2018", "'")
     text = re.sub(r"[\u00ad\u2010]\s*\n\s*", "", text)
-    text = text.replace("\u00ad", "")
+    # Invisible by definition (zero-width joiners, soft hyphens, variation selectors): they
+    # shape the text, but are not text a reader sees or searches for. Unicode says to ignore
+    # them in matching; PDF text extraction leaves them out.
+    text = regex.sub(r"\p{Default_Ignorable_Code_Point}", "", text)
     text = re.sub(r"-\s*\n\s*", "-", text)
     text = re.sub(r"/\s*\n\s*", "/", text)
     return re.sub(r"\s+", " ", text).strip()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reportgen.errors import DataError, Problem
-from reportgen.loading import MAX_FILE_BYTES, load_briefing
+from reportgen.loading import MAX_FILE_BYTES, find_characters, load_briefing
 from reportgen.models import Briefing
 
 WriteYaml = Callable[..., Path]
@@ -255,3 +255,46 @@ def test_problem_formats() -> None:
     assert str(Problem("f.yaml", 3, "bad", field="a.b")) == "f.yaml:3: a.b: bad"
     assert str(Problem("f.yaml", 3, "bad", column=7)) == "f.yaml:3:7: bad"
     assert str(Problem("f.yaml", None, "bad", column=7)) == "f.yaml: bad"
+
+
+# ---- Finding characters (where a character no font has is typed) ---------------------------
+
+FIND_MESSAGE = "cannot draw {}"
+
+
+def test_characters_are_found_at_their_own_line_and_column(write_yaml: WriteYaml) -> None:
+    path = write_yaml(
+        Path.cwd(),
+        "title: Plain\nsections:\n  - kind: text\n    body: |\n"
+        "      first line\n      a \u4eba here\n",
+    )
+    problems, found = find_characters(path, ["\u4eba", "\u6743"], FIND_MESSAGE)
+    assert found == {"\u4eba"}
+    assert [str(problem) for problem in problems] == [
+        "briefing.yaml:6:9: sections.0.body: "
+        'cannot draw "\u4eba" (U+4EBA CJK UNIFIED IDEOGRAPH-4EBA)'
+    ]
+
+
+def test_one_problem_per_value_naming_each_character_once(write_yaml: WriteYaml) -> None:
+    path = write_yaml(Path.cwd(), 'a: "\u6743 \u4eba \u6743"\nb: [x, "y\u6743"]\n')
+    problems, found = find_characters(path, ["\u4eba", "\u6743"], FIND_MESSAGE)
+    assert found == {"\u4eba", "\u6743"}
+    # In the order they appear in the value; the first gives the column.
+    assert [(p.line, p.column, p.field) for p in problems] == [(1, 5, "a"), (2, 10, "b.1")]
+    assert problems[0].message == (
+        'cannot draw "\u6743" (U+6743 CJK UNIFIED IDEOGRAPH-6743), '
+        '"\u4eba" (U+4EBA CJK UNIFIED IDEOGRAPH-4EBA)'
+    )
+
+
+def test_a_character_written_as_an_escape_is_found_at_its_value(write_yaml: WriteYaml) -> None:
+    path = write_yaml(Path.cwd(), 'title: Plain\nnote:\n  "see \\u4eba"\n')
+    problems, found = find_characters(path, ["\u4eba"], FIND_MESSAGE)
+    assert found == {"\u4eba"}
+    assert [(p.line, p.column, p.field) for p in problems] == [(3, 3, "note")]
+
+
+def test_characters_only_in_keys_are_not_found(write_yaml: WriteYaml) -> None:
+    path = write_yaml(Path.cwd(), "\u4eba: plain\n")
+    assert find_characters(path, ["\u4eba"], FIND_MESSAGE) == ([], set())

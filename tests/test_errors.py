@@ -1,0 +1,43 @@
+"""Errors survive the trip from a layout process: pickled there, unpickled in the build."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from reportgen.errors import (
+    BuildError,
+    DataError,
+    MissingGlyphsError,
+    PageLimitError,
+    Problem,
+    ReportgenError,
+    ResourceError,
+    TemplateError,
+    VariantsFailedError,
+)
+
+ERRORS = [
+    DataError([Problem("briefing.yaml", 3, "too long", "title", 7), Problem("b.yaml", None, "x")]),
+    MissingGlyphsError(["\u4eba", "\U000233b2"]),
+    TemplateError("cover.html.j2:4: 'x' is undefined"),
+    ResourceError("refused or missing resources:\n  file:///etc/passwd"),
+    BuildError("WeasyPrint failed"),
+    PageLimitError("audience 'executive' has a limit of 2 pages, but its PDF has 3"),
+    VariantsFailedError({"public": BuildError("failed")}),
+]
+
+
+@pytest.mark.parametrize("error", ERRORS, ids=[type(error).__name__ for error in ERRORS])
+def test_an_error_unpickles_with_the_same_message_and_details(error: ReportgenError) -> None:
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error)
+    assert str(copy) == str(error)
+    assert repr(vars(copy)) == repr(vars(error))  # exceptions do not compare by value
+
+
+def test_a_missing_character_is_described_by_code_point_and_name() -> None:
+    assert str(MissingGlyphsError(["\u4eba"])) == (
+        'no font the templates declare can draw "\u4eba" (U+4EBA CJK UNIFIED IDEOGRAPH-4EBA)'
+    )
