@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Collection, Hashable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -218,12 +218,14 @@ def _child(node: yaml.Node | None, step: int | str) -> yaml.Node | None:
 
 
 def find_characters(
-    path: Path, characters: Sequence[str], message: str
+    path: Path, characters: Sequence[str], message: str, shown: Collection[str] | None = None
 ) -> tuple[list[Problem], set[str]]:
     """Where in the YAML file at ``path`` any of ``characters`` is typed, and which were found.
 
     One problem per value holding any of them, at the line and column of the first: ``message``
     with ``{}`` replaced by the characters that value holds, described so a user can find them.
+    With ``shown``, only values whose text is among those strings count: the ones a variant
+    draws, so that a character a template also draws is not blamed on a hidden field.
     """
     display = _display_name(path)
     text = _read_text(path, display)
@@ -231,9 +233,9 @@ def find_characters(
     wanted = set(characters)
     problems: list[Problem] = []
     found: set[str] = set()
-    for node, field in _scalars(root, ()):
+    for node, field in _scalars(root):
         held = sorted(wanted.intersection(node.value), key=node.value.index)
-        if not held:
+        if not held or (shown is not None and node.value.strip() not in shown):
             continue
         found.update(held)
         # Where the first is typed as itself; written as an escape ("\u4eba"), at the value.
@@ -247,13 +249,31 @@ def find_characters(
     return problems, found
 
 
-def _scalars(node: yaml.Node, path: tuple[int | str, ...]) -> Iterator[tuple[yaml.Node, str]]:
-    """Every scalar value under ``node``, with the path a user would write to it."""
-    if isinstance(node, yaml.ScalarNode):
-        yield node, ".".join(map(str, path)) or "(top level)"
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            yield from _scalars(item, (*path, index))
-    elif isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            yield from _scalars(value_node, (*path, key_node.value))
+def _scalars(root: yaml.Node) -> Iterator[tuple[yaml.ScalarNode, str]]:
+    """Every scalar value in the document once, with the first path a user would write to it.
+
+    Once: an anchored value stands wherever it is aliased, but is typed in one place. Keys merged
+    in with ``<<`` are paths of the mapping they are merged into.
+    """
+    seen: set[int] = set()
+
+    def walk(node: yaml.Node, path: tuple[int | str, ...]) -> Iterator[tuple[yaml.ScalarNode, str]]:
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            yield node, ".".join(map(str, path)) or "(top level)"
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                yield from walk(item, (*path, index))
+        elif isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.tag != "tag:yaml.org,2002:merge":
+                    yield from walk(value_node, (*path, key_node.value))
+                elif isinstance(value_node, yaml.SequenceNode):  # <<: [*one, *other]
+                    for merged in value_node.value:
+                        yield from walk(merged, path)
+                else:
+                    yield from walk(value_node, path)
+
+    return walk(root, ())

@@ -298,3 +298,25 @@ def test_a_character_written_as_an_escape_is_found_at_its_value(write_yaml: Writ
 def test_characters_only_in_keys_are_not_found(write_yaml: WriteYaml) -> None:
     path = write_yaml(Path.cwd(), "\u4eba: plain\n")
     assert find_characters(path, ["\u4eba"], FIND_MESSAGE) == ([], set())
+
+
+def test_an_aliased_value_is_reported_once_where_it_is_typed(write_yaml: WriteYaml) -> None:
+    path = write_yaml(Path.cwd(), "a: &name \u4eba\nb: *name\nc: [*name, *name]\n")
+    problems, _ = find_characters(path, ["\u4eba"], FIND_MESSAGE)
+    assert [(p.line, p.column, p.field) for p in problems] == [(1, 10, "a")]
+
+
+def test_merged_keys_are_reported_at_the_path_of_the_mapping(write_yaml: WriteYaml) -> None:
+    path = write_yaml(
+        Path.cwd(), "base: &base {x: plain}\nitems:\n  - <<: [*base, {text: \u4eba}]\n"
+    )
+    problems, _ = find_characters(path, ["\u4eba"], FIND_MESSAGE)
+    assert [p.field for p in problems] == ["items.0.text"]
+
+
+def test_only_values_a_variant_shows_are_blamed(write_yaml: WriteYaml) -> None:
+    path = write_yaml(Path.cwd(), "shown: |\n  a \u4eba\nhidden: also \u4eba\n")
+    problems, found = find_characters(path, ["\u4eba"], FIND_MESSAGE, shown={"a \u4eba"})
+    assert [p.field for p in problems] == ["shown"]
+    assert found == {"\u4eba"}
+    assert find_characters(path, ["\u4eba"], FIND_MESSAGE, shown=set()) == ([], set())
