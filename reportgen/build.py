@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 from reportgen import manifest
 from reportgen.discovery import find_profiles, select
 from reportgen.errors import (
+    NO_FONT_CAN_DRAW,
     AudienceError,
     DataError,
+    FontNotFoundError,
     MissingGlyphsError,
     PageLimitError,
     Problem,
@@ -28,6 +30,8 @@ from reportgen.standards import PdfVariantName
 # Only what deciding *whether* to build needs is imported above; parsing, templating and layout
 # load when there is something to build, so an up-to-date check or `--help` starts fast.
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from reportgen.audiences import Audience
     from reportgen.models import Briefing
     from reportgen.pdf import PdfOptions, RenderedPdf
@@ -82,16 +86,13 @@ def tailored_briefings(
     """Load and validate ``data`` and the audiences, and cut the briefing for each."""
     from reportgen.audiences import discover_audiences, tailor
     from reportgen.loading import load_briefing
-    from reportgen.theming import check_theme_fonts
 
     briefing = load_briefing(data)
     found = discover_audiences(template_dirs)
     audiences = select(audience_names, {name: profile for name, (profile, _) in found.items()})
     tailored = []
-    search_path = template_search_path(template_dirs)
     for audience in audiences:
         try:
-            check_theme_fonts(audience.theme, search_path)
             tailored.append((audience, tailor(briefing, audience)))
         except AudienceError as error:
             raise AudienceError(f"{found[audience.name][1]}: {error}") from None
@@ -256,6 +257,7 @@ def _lay_out_all(
 ) -> dict[str, tuple[str, RenderedPdf]]:
     if not profiles:
         return {}
+    from reportgen.loading import display_name
     from reportgen.pdf import PdfOptions, warm_up
     from reportgen.provenance import embedded_files
 
@@ -272,6 +274,10 @@ def _lay_out_all(
             variant=pdf_variant or audience.pdf_variant,
             embedded=embedded_files(briefing, audience, search_path),
             date=briefing.date,
+            fonts=tuple(
+                (f"theme.{setting.replace('-', '_')}", family)
+                for setting, family in audience.theme.fonts().items()
+            ),
             max_pages=limits.max_pages,
         )
         arguments = (briefing, audience, tuple(template_dirs), allowed_roots, options)
@@ -289,7 +295,14 @@ def _lay_out_all(
     for name, outcome in outcomes.items():
         limit = variants[name][0].page_limit
         if isinstance(outcome, MissingGlyphsError):
-            failures[name] = _where_characters_are(outcome, (data, profiles[name]))
+            failures[name] = _where_characters_are(
+                outcome, [(data, variants[name][1]), (profiles[name], variants[name][0])]
+            )
+        elif isinstance(outcome, FontNotFoundError):
+            # The settings it names are in the audience's profile.
+            profile = display_name(profiles[name])
+            lines = [f"{profile}: {line}" for line in str(outcome).splitlines()]
+            failures[name] = FontNotFoundError("\n".join(lines))
         elif isinstance(outcome, ReportgenError):
             failures[name] = outcome
         elif limit is not None and outcome.pages > limit:
@@ -304,26 +317,37 @@ def _lay_out_all(
     }
 
 
-NO_FONT_HAS = (
-    'no font the templates declare can draw {} (to add one, see "Fonts" in docs/customising.md)'
-)
-
-
-def _where_characters_are(error: MissingGlyphsError, files: Sequence[Path]) -> DataError:
+def _where_characters_are(
+    error: MissingGlyphsError, files: Sequence[tuple[Path, BaseModel]]
+) -> DataError:
     """The data or profile lines that hold the characters no font can draw: the user's fix is
-    there, or in a font added to the templates. Characters found in neither came from a template
-    (or a stylesheet's text-transform), and are named as such."""
+    there, or in a font added to the templates. Only values the variant shows count (each file
+    comes with the model it was drawn from). Characters found in none came from a template (or a
+    stylesheet's text-transform), and are named as such."""
     from reportgen.loading import find_characters
 
     problems: list[Problem] = []
     found: set[str] = set()
-    for path in files:
-        located, characters = find_characters(path, error.characters, NO_FONT_HAS)
+    for path, shown in files:
+        located, characters = find_characters(
+            path, error.characters, NO_FONT_CAN_DRAW, _strings(shown.model_dump())
+        )
         problems += located
         found |= characters
     if unplaced := [character for character in error.characters if character not in found]:
         problems.append(Problem("templates", None, str(MissingGlyphsError(unplaced))))
     return DataError(problems)
+
+
+def _strings(value: object) -> set[str]:
+    """Every string in a dumped model, however deep."""
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        return set().union(*(_strings(item) for item in value))
+    return set()
 
 
 def _render_and_lay_out(

@@ -35,7 +35,8 @@ class Problem:
 
 
 class DataError(ReportgenError):
-    """Raised when a data or profile file cannot be read, parsed or validated.
+    """Raised when a data or profile file cannot be read, parsed or validated, or holds text
+    no font can draw (then a problem may name "templates", where the rest of the text is).
 
     Carries every problem found, so the user fixes them all in one pass.
     """
@@ -72,8 +73,18 @@ class BuildError(ReportgenError):
     """Raised when WeasyPrint fails or the PDF cannot be written to the output folder."""
 
 
+class FontNotFoundError(ResourceError):
+    """Raised when a font family the document asks for by a setting (a theme's ``heading_font``)
+    is neither bundled nor declared with ``@font-face``."""
+
+
+NO_FONT_CAN_DRAW = (
+    'no font the templates declare can draw {} (to add one, see "Fonts" in docs/customising.md)'
+)
+
+
 class MissingGlyphsError(BuildError):
-    """Raised when the text holds characters that none of the declared fonts can draw.
+    """Raised when the text holds characters that none of the fonts can draw.
 
     Layout finds them, not validation: which fonts there are is the templates' choice. The build
     then looks for ``characters`` in the data and profile files, to say where each one is.
@@ -81,19 +92,19 @@ class MissingGlyphsError(BuildError):
 
     def __init__(self, characters: Sequence[str]) -> None:
         self.characters = tuple(characters)
-        super().__init__(
-            "no font the templates declare can draw "
-            + ", ".join(describe_character(character) for character in self.characters)
-        )
+        super().__init__(NO_FONT_CAN_DRAW.format(describe_characters(self.characters)))
 
     def __reduce__(self) -> tuple[type[MissingGlyphsError], tuple[tuple[str, ...]]]:
         return type(self), (self.characters,)  # as DataError.__reduce__
 
 
-def describe_character(character: str) -> str:
-    """A character as a user can find it: itself, its code point and its Unicode name."""
-    name = unicodedata.name(character, "")
-    return f'"{character}" (U+{ord(character):04X}{" " + name if name else ""})'
+def describe_characters(characters: Sequence[str]) -> str:
+    """Characters as a user can find them: each itself, its code point and its Unicode name."""
+    described = []
+    for character in characters:
+        name = unicodedata.name(character, "")
+        described.append(f'"{character}" (U+{ord(character):04X}{" " + name if name else ""})')
+    return ", ".join(described)
 
 
 class PageLimitError(BuildError):

@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from reportgen.errors import DataError, Problem, describe_character
+from reportgen.errors import DataError, Problem, describe_characters
 from reportgen.models import Briefing
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -65,7 +65,7 @@ def load_briefing(path: Path) -> Briefing:
 
 def load_model(path: Path, model: type[ModelT]) -> ModelT:
     """Read a YAML file into ``model``, reporting problems as ``file:line: field: message``."""
-    display = _display_name(path)
+    display = display_name(path)
     raw, root = _load(_read_text(path, display), display, construct=True)
     try:
         return model.model_validate(raw)
@@ -74,8 +74,9 @@ def load_model(path: Path, model: type[ModelT]) -> ModelT:
         raise DataError(sorted(problems, key=lambda p: (p.line or 0, p.field or ""))) from None
 
 
-def _display_name(path: Path) -> str:
-    """Paths under the current directory are shown relative to it, as a user typed them."""
+def display_name(path: Path) -> str:
+    """A file as messages name it: relative to the current directory if it is under it, as a
+    user would type it."""
     try:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
@@ -227,7 +228,7 @@ def find_characters(
     With ``shown``, only values whose text is among those strings count: the ones a variant
     draws, so that a character a template also draws is not blamed on a hidden field.
     """
-    display = _display_name(path)
+    display = display_name(path)
     text = _read_text(path, display)
     _, root = _load(text, display, construct=False)
     wanted = set(characters)
@@ -244,7 +245,7 @@ def find_characters(
         at = start if at < 0 else at
         line = text.count("\n", 0, at) + 1
         column = at - text.rfind("\n", 0, at)
-        described = ", ".join(describe_character(character) for character in held)
+        described = describe_characters(held)
         problems.append(Problem(display, line, message.format(described), field, column))
     return problems, found
 

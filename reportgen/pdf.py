@@ -15,9 +15,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from reportgen.errors import BuildError, MissingGlyphsError, ResourceError
+from reportgen.errors import BuildError, FontNotFoundError, MissingGlyphsError, ResourceError
 from reportgen.fetching import confined_fetcher
-from reportgen.fonts import project_font_configuration
+from reportgen.fonts import missing_families, project_font_configuration
 from reportgen.standards import DEFAULT_VARIANT, VARIANTS, PdfVariantName, identify_as_pdf_ua
 
 logger = logging.getLogger(__name__)
@@ -55,6 +55,10 @@ class PdfOptions:
     embedded: tuple[EmbeddedFile, ...] = ()
     date: dt.date | None = None
     max_pages: int | None = None
+    # Font families the document must have, each with the setting that asks for it (e.g.
+    # ("theme.heading_font", "Noto Sans")): without installed fonts, a family nobody declared
+    # would silently become the next one in the list.
+    fonts: tuple[tuple[str, str], ...] = ()
 
 
 def render_pdf(
@@ -75,8 +79,10 @@ def render_pdf(
     with _collect_weasyprint_errors() as (logged, missing):
         try:
             source = HTML(string=html, base_url=_directory_url(base_dir), url_fetcher=fetcher)
-            document = source.render(font_config=project_font_configuration())
+            font_config = project_font_configuration()
+            document = source.render(font_config=font_config)
             _refuse_attachments(document)
+            _require_fonts(font_config, options.fonts)
             if options.max_pages is not None and len(document.pages) > options.max_pages:
                 raise ResourceError(
                     f"the PDF would have {len(document.pages)} pages; "
@@ -126,6 +132,19 @@ def _write(document: Any, options: PdfOptions) -> bytes:
         finisher=identify_as_pdf_ua if variant.also_pdf_ua else None,
     )
     return pdf
+
+
+def _require_fonts(font_config: Any, fonts: tuple[tuple[str, str], ...]) -> None:
+    missing = set(missing_families(font_config, [family for _, family in fonts]))
+    if missing:
+        raise FontNotFoundError(
+            "\n".join(
+                f"{setting}: no font {family!r} is bundled or declared with @font-face, and "
+                'reportgen uses no installed fonts (see "Fonts" in docs/customising.md)'
+                for setting, family in fonts
+                if family in missing
+            )
+        )
 
 
 def _refuse_attachments(document: Any) -> None:
@@ -199,16 +218,23 @@ def _refusal_message(refusals: list[str]) -> str:
 
 @contextlib.contextmanager
 def _collect_weasyprint_errors() -> Iterator[tuple[list[str], dict[str, None]]]:
-    """Collect what WeasyPrint logs at ERROR level while the block runs; and, from its warnings,
-    the characters it drew as an empty box because no font has them (in order, once each)."""
+    """Collect what WeasyPrint logs at ERROR level while the block runs, and the warnings that
+    mean a wrong page (an @font-face that did not load); and, apart, the characters it drew as
+    an empty box because no font has them (in order, once each)."""
     collected: list[str] = []
     missing: dict[str, None] = {}
 
     class Collector(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            if str(record.msg).startswith(".notdef glyph") and isinstance(record.args, tuple):
+            message = str(record.msg)
+            if message.startswith(".notdef glyph") and isinstance(record.args, tuple):
                 missing[str(record.args[0])] = None
-            elif record.levelno >= logging.ERROR:
+            elif (
+                record.levelno >= logging.ERROR
+                or message.startswith(".notdef glyph")
+                # Only a warning to WeasyPrint, but the text would silently use another font.
+                or (message.startswith("Font-face") and "cannot be loaded" in message)
+            ):
                 collected.append(record.getMessage() + _causes(record))
 
     handler = Collector(logging.WARNING)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from markupsafe import Markup
 
 from reportgen.audiences import Theme
-from reportgen.errors import AudienceError, TemplateError
+from reportgen.errors import TemplateError
 
 
 class AssetFinder:
@@ -45,56 +44,3 @@ def theme_css(theme: Theme, find_asset: AssetFinder) -> Markup:
     if not declarations:
         return Markup("")
     return Markup(":root { " + " ".join(declarations) + " }")
-
-
-def check_theme_fonts(theme: Theme, search_path: Sequence[Path]) -> None:
-    """Refuse a theme font that no stylesheet declares with ``@font-face``.
-
-    Layout uses no installed font (see `reportgen.fonts`), so an undeclared family would be
-    replaced, silently, by the next font in the list. Every stylesheet in the template folders
-    counts, not only those the theme names, since one may ``@import`` another.
-    """
-    wanted = {f"theme.{name.replace('-', '_')}": family for name, family in theme.fonts().items()}
-    if not wanted:
-        return
-    declared = {
-        family
-        for folder in search_path
-        for stylesheet in sorted(folder.rglob("*.css"))
-        for family in font_face_families(stylesheet.read_bytes())
-    }
-    for field, family in wanted.items():
-        if family.casefold() not in {name.casefold() for name in declared}:
-            known = ", ".join(sorted(declared))
-            raise AudienceError(
-                f"{field}: no stylesheet declares the font {family!r} with @font-face, and "
-                f"reportgen uses no installed fonts; declared: {known} "
-                '(see "Fonts" in docs/customising.md)'
-            )
-
-
-def font_face_families(css: bytes) -> set[str]:
-    """The ``font-family`` names of the ``@font-face`` rules in a stylesheet."""
-    import tinycss2
-
-    rules, _ = tinycss2.parse_stylesheet_bytes(css, skip_comments=True, skip_whitespace=True)
-    families = set()
-    for rule in rules:
-        if rule.type != "at-rule" or rule.lower_at_keyword != "font-face" or not rule.content:
-            continue
-        for declaration in tinycss2.parse_blocks_contents(rule.content, skip_comments=True):
-            if declaration.type == "declaration" and declaration.lower_name == "font-family":
-                family = _family_name(declaration.value)
-                if family:
-                    families.add(family)
-    return families
-
-
-def _family_name(tokens: list[Any]) -> str:
-    """A family name as CSS writes it: one string, or identifiers separated by spaces."""
-    parts = [token for token in tokens if token.type not in ("whitespace", "comment")]
-    if len(parts) == 1 and parts[0].type == "string":
-        return str(parts[0].value)
-    if parts and all(part.type == "ident" for part in parts):
-        return " ".join(str(part.value) for part in parts)
-    return ""

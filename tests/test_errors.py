@@ -9,6 +9,7 @@ import pytest
 from reportgen.errors import (
     BuildError,
     DataError,
+    FontNotFoundError,
     MissingGlyphsError,
     PageLimitError,
     Problem,
@@ -21,6 +22,7 @@ from reportgen.errors import (
 ERRORS = [
     DataError([Problem("briefing.yaml", 3, "too long", "title", 7), Problem("b.yaml", None, "x")]),
     MissingGlyphsError(["\u4eba", "\U000233b2"]),
+    FontNotFoundError("theme.heading_font: no font 'Arial' is bundled or declared"),
     TemplateError("cover.html.j2:4: 'x' is undefined"),
     ResourceError("refused or missing resources:\n  file:///etc/passwd"),
     BuildError("WeasyPrint failed"),
@@ -38,6 +40,8 @@ def test_an_error_unpickles_with_the_same_message_and_details(error: ReportgenEr
 
 
 def test_a_missing_character_is_described_by_code_point_and_name() -> None:
-    assert str(MissingGlyphsError(["\u4eba"])) == (
-        'no font the templates declare can draw "\u4eba" (U+4EBA CJK UNIFIED IDEOGRAPH-4EBA)'
+    assert str(MissingGlyphsError(["\u4eba", "\U000233b2"])) == (
+        'no font the templates declare can draw "\u4eba" (U+4EBA CJK UNIFIED IDEOGRAPH-4EBA), '
+        '"\U000233b2" (U+233B2 CJK UNIFIED IDEOGRAPH-233B2) '
+        '(to add one, see "Fonts" in docs/customising.md)'
     )

@@ -1,4 +1,4 @@
-"""Fonts: only those the stylesheets declare are used; a character none can draw is located.
+"""Fonts: only the bundled ones and those the templates declare; a character none has is located.
 
 A test font, "Test Han", is made here with fontTools: a box for each of 人 and 权, which no
 bundled font has. Refusals are checked as a user meets them: the problem lines, and an output
@@ -20,8 +20,9 @@ from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont
 from pdftext import pdf_texts
 
+from reportgen import fonts
 from reportgen.build import BuiltFile, build
-from reportgen.errors import VariantsFailedError
+from reportgen.errors import BuildError, VariantsFailedError
 from reportgen.paths import BUILTIN_TEMPLATES, SHIPPED_DATA
 
 HAN = "人权"  # "human rights"
@@ -263,3 +264,91 @@ def test_emoji_are_drawn_with_the_bundled_emoji_font_and_digits_are_not(tmp_path
     assert emoji is not None
     drawn = {chr(code) for code in emoji.getBestCmap()} - {" "}
     assert drawn == {"\U0001f44d"}
+
+
+# ---- Theme fonts: a family must exist, bundled or declared; checked where layout runs ------
+
+
+def test_a_theme_font_that_is_neither_bundled_nor_declared_is_refused(
+    tmp_path: Path, earlier_out: Path
+) -> None:
+    theme = "theme:\n  heading_font: Arial\n  body_font: Noto Serif\n"
+    folder = user_folder(tmp_path, EXECUTIVE_PROFILE + theme)
+
+    lines = refusal(SHIPPED_DATA, [folder], earlier_out)
+
+    assert lines == [
+        "my-templates/audiences/executive.yaml: theme.heading_font: no font 'Arial' is bundled "
+        'or declared with @font-face, and reportgen uses no installed fonts (see "Fonts" in '
+        "docs/customising.md)"
+    ]
+
+
+def test_a_font_declared_in_a_template_style_element_may_be_a_theme_font(
+    tmp_path: Path, han_font: Path
+) -> None:
+    # Declared where no stylesheet file shows it, and named as Fontconfig matches names:
+    # without regard to case or spaces.
+    folder = user_folder(tmp_path, EXECUTIVE_PROFILE + "theme:\n  heading_font: testhan\n")
+    shutil.copy(han_font, folder)
+    (folder / "executive.html.j2").write_text(
+        '{% extends "builtin/executive.html.j2" %}\n{% block stylesheets %}{{ super() }}'
+        "<style>@font-face { font-family: 'Test Han'; src: url({{ asset_url('TestHan.ttf') }}) }"
+        "</style>"
+        "{% endblock %}\n"
+    )
+    data = data_with(tmp_path, TYPED_AT, f"with the {HAN} Executive, Legislative")
+
+    (built,) = build(data, ["executive"], tmp_path / "out", [folder])
+
+    assert TEST_HAN in embedded_fonts(built.path)
+
+
+@pytest.mark.parametrize(
+    ("source", "named"),
+    [('local("DejaVu Sans")', "Committee Sans"), ('url("../fonts/Missing.ttf")', "Missing.ttf")],
+    ids=["installed font by name", "missing file"],
+)
+def test_a_font_face_that_does_not_load_fails_the_build(
+    tmp_path: Path, earlier_out: Path, source: str, named: str
+) -> None:
+    # WeasyPrint only warns, and the text would silently take the next font in the list.
+    folder = user_folder(tmp_path, EXECUTIVE_PROFILE + "theme:\n  stylesheets: [style/x.css]\n")
+    (folder / "style").mkdir()
+    (folder / "style" / "x.css").write_text(
+        f'@font-face {{ font-family: "Committee Sans"; src: {source} }}\n'
+        'h2 { font-family: "Committee Sans" }\n'
+    )
+
+    lines = refusal(SHIPPED_DATA, [folder], earlier_out)
+
+    assert any(named in line for line in lines), lines
+
+
+def test_a_character_in_a_hidden_field_is_not_blamed_for_a_template(
+    tmp_path: Path, earlier_out: Path
+) -> None:
+    # The executive brief leaves out the timeline; 人 there is not what the template drew.
+    timeline = "The UN High Commissioner for Human Rights establishes an office in Mexico."
+    data = data_with(tmp_path, timeline, timeline.replace("office", "office 人"))
+    folder = user_folder(tmp_path, cover="人")
+
+    lines = refusal(data, [folder], earlier_out)
+
+    assert len(lines) == 1 and lines[0].startswith("templates: "), lines
+
+
+def test_without_bundled_fonts_layout_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fonts, "BUNDLED_FONTS", tmp_path / "no-fonts")
+    with pytest.raises(BuildError, match=r"no bundled font could be loaded from .*no-fonts"):
+        fonts.project_font_configuration()
+
+
+def test_the_font_configuration_has_what_weasyprint_s_own_sets_up() -> None:
+    # project_font_configuration replaces WeasyPrint's __init__: a WeasyPrint release that sets
+    # up something more must show up here, not as a failure in the middle of a layout.
+    from weasyprint.text.fonts import FontConfiguration
+
+    assert set(vars(fonts.project_font_configuration())) == set(vars(FontConfiguration()))

@@ -9,9 +9,9 @@ from pydantic import ValidationError
 
 from reportgen.audiences import Theme
 from reportgen.build import build, render_variants
-from reportgen.errors import AudienceError, TemplateError
+from reportgen.errors import TemplateError
 from reportgen.paths import BUILTIN_TEMPLATES, SHIPPED_DATA
-from reportgen.theming import AssetFinder, font_face_families, theme_css
+from reportgen.theming import AssetFinder, theme_css
 
 
 def user_folder(tmp_path: Path, theme: str) -> Path:
@@ -117,44 +117,3 @@ def test_asset_finder_does_not_follow_a_link_out_of_its_folder(tmp_path: Path) -
     (folder / "escape.css").symlink_to("/etc/hostname")
     with pytest.raises(TemplateError):
         AssetFinder([folder])("escape.css")
-
-
-# ---- Theme fonts must be declared: layout uses no installed font ---------------------------
-
-
-def test_a_theme_font_no_stylesheet_declares_is_refused_naming_the_profile(
-    tmp_path: Path,
-) -> None:
-    folder = user_folder(tmp_path, "  heading_font: Arial\n")
-    with pytest.raises(AudienceError) as caught:
-        render_variants(SHIPPED_DATA, ["brand"], [folder])
-    message = str(caught.value)
-    assert message.startswith(str(folder / "audiences" / "brand.yaml") + ": theme.heading_font:")
-    assert "'Arial'" in message
-    assert "Noto Sans, Noto Sans Arabic" in message  # what is declared, to choose from
-
-
-def test_a_font_declared_in_any_user_stylesheet_may_be_used(tmp_path: Path) -> None:
-    # Declared in a stylesheet the theme does not list (it might be @import-ed), written in
-    # another case, and with an identifier rather than a string for its name.
-    folder = user_folder(tmp_path, "  body_font: committee sans\n")
-    (folder / "css").mkdir()
-    (folder / "css" / "fonts.css").write_text(
-        "@font-face { font-family: Committee Sans; src: url(../fonts/c.ttf) }"
-    )
-    (variant,) = render_variants(SHIPPED_DATA, ["brand"], [folder])
-    assert '--body-font: "committee sans";' in variant.html
-
-
-@pytest.mark.parametrize(
-    ("css", "families"),
-    [
-        ('@font-face { font-family: "A B"; src: url(a.ttf) }', {"A B"}),
-        ("@font-face { font-family:  Plain  Name ; }", {"Plain Name"}),
-        ("/* @font-face { font-family: Gone } */ p { font-family: Not This }", set()),
-        ("@media print { p { color: red } } @font-face { src: url(x.ttf) }", set()),
-        ("@font-face { font-family: A, B }", set()),  # a list is not one family name
-    ],
-)
-def test_font_face_families_are_read_as_css_writes_them(css: str, families: set[str]) -> None:
-    assert font_face_families(css.encode()) == families
