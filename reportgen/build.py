@@ -7,6 +7,7 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,7 @@ from reportgen.errors import (
     ReportgenError,
     VariantsFailedError,
 )
-from reportgen.limits import DEFAULT_LIMITS, Limits, Task, run_all
+from reportgen.limits import DEFAULT_LIMITS, Background, Limits, Task, run_all
 from reportgen.paths import BUILTIN_TEMPLATES, DEFAULT_OUTPUT, SHIPPED_DATA, template_search_path
 from reportgen.standards import PdfVariantName
 
@@ -257,75 +258,159 @@ def _lay_out_all(
 ) -> dict[str, tuple[str, RenderedPdf]]:
     if not profiles:
         return {}
-    from reportgen.loading import display_name
-    from reportgen.pdf import PdfOptions, warm_up
-    from reportgen.provenance import embedded_files
+    from reportgen.pdf import render_pdf, warm_up
 
-    variants = {
-        audience.name: (audience, briefing)
-        for audience, briefing in tailored_briefings(data, list(profiles), template_dirs)
-    }
+    jobs = jobs or os.cpu_count() or 1
+    # Before the first layout can start, two things take most of a second: loading the data
+    # and rendering the templates (Pydantic, Jinja2, Babel), and importing WeasyPrint. Neither
+    # needs the other, so they run side by side: another process prepares the variants while
+    # this one imports WeasyPrint, and the layout processes are forked from this one.
+    preparing = Background(
+        partial(_prepare, limits=limits, pdf_variant=pdf_variant, jobs=jobs),
+        data,
+        tuple(profiles),
+        tuple(template_dirs),
+    )
+    try:
+        warm_up(BUILTIN_TEMPLATES, lay_out=len(profiles) > jobs)
+        prepared = preparing.result()
+    finally:
+        preparing.stop()
+
     # The user's template folders may hold their own stylesheets, fonts and images.
     allowed_roots = (*template_dirs, BUILTIN_TEMPLATES, data.resolve().parent)
-    search_path = template_search_path(template_dirs)
     tasks = []
-    for name, (audience, briefing) in variants.items():
-        options = PdfOptions(
-            variant=pdf_variant or audience.pdf_variant,
-            embedded=embedded_files(briefing, audience, search_path),
-            date=briefing.date,
-            fonts=tuple(
-                (f"theme.{setting.replace('-', '_')}", family)
-                for setting, family in audience.theme.fonts().items()
-            ),
-            max_pages=limits.max_pages,
-        )
-        arguments = (briefing, audience, tuple(template_dirs), allowed_roots, options)
-        tasks.append(Task(name, _render_and_lay_out, arguments))
-    # Before forking: each layout process then starts with WeasyPrint loaded and its fonts warm.
-    warm_up(BUILTIN_TEMPLATES)
+    for name, variant in prepared.items():
+        if isinstance(variant.html, ReportgenError):
+            # Its template failed, so there is no layout; it still ends, and is reported.
+            progress.started(name)
+            progress.finished(name, variant.html)
+            continue
+        arguments = (variant.html, BUILTIN_TEMPLATES, allowed_roots, variant.options)
+        # The time the template took counts against the variant's time limit.
+        seconds = max(0.0, limits.seconds - variant.seconds)
+        tasks.append(Task(name, render_pdf, arguments, seconds))
     outcomes = run_all(
-        tasks,
-        jobs=jobs or os.cpu_count() or 1,
-        limits=limits,
-        on_start=progress.started,
-        on_done=progress.finished,
+        tasks, jobs=jobs, limits=limits, on_start=progress.started, on_done=progress.finished
     )
     failures: dict[str, ReportgenError] = {}
-    for name, outcome in outcomes.items():
-        limit = variants[name][0].page_limit
+    for name, variant in prepared.items():
+        outcome = outcomes.get(name, variant.html)
         if isinstance(outcome, MissingGlyphsError):
             failures[name] = _where_characters_are(
-                outcome, [(data, variants[name][1]), (profiles[name], variants[name][0])]
+                outcome, data, profiles[name], name, template_dirs
             )
         elif isinstance(outcome, FontNotFoundError):
+            from reportgen.loading import display_name
+
             # The settings it names are in the audience's profile.
             profile = display_name(profiles[name])
             lines = [f"{profile}: {line}" for line in str(outcome).splitlines()]
             failures[name] = FontNotFoundError("\n".join(lines))
         elif isinstance(outcome, ReportgenError):
             failures[name] = outcome
-        elif limit is not None and outcome.pages > limit:
+        elif variant.page_limit is not None and outcome.pages > variant.page_limit:
             failures[name] = PageLimitError(
-                f"audience {name!r} has a limit of {limit} pages, but its PDF has {outcome.pages}"
+                f"audience {name!r} has a limit of {variant.page_limit} pages, "
+                f"but its PDF has {outcome.pages}"
             )
     if failures:
         raise VariantsFailedError(failures)
+    return {name: (prepared[name].file_name, outcome) for name, outcome in outcomes.items()}
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A variant ready for layout, in plain values: the process that lays it out has WeasyPrint
+    loaded, but not Pydantic and the models."""
+
+    file_name: str
+    page_limit: int | None
+    options: PdfOptions
+    html: str | ReportgenError  # the error if the template failed
+    seconds: float  # how long the template took, out of the variant's time limit
+
+
+def _prepare(
+    data: Path,
+    names: Sequence[str],
+    template_dirs: tuple[Path, ...],
+    *,
+    limits: Limits,
+    pdf_variant: PdfVariantName | None,
+    jobs: int,
+) -> dict[str, _Prepared]:
+    """Load, validate and tailor the briefing for each audience, and render each template in a
+    process of its own, within ``limits``. Runs beside the importing of WeasyPrint."""
+    import time
+
+    # Imported here, once, rather than in each of the processes that render.
+    import reportgen.templating  # noqa: F401
+    from reportgen.pdf import PdfOptions
+    from reportgen.provenance import embedded_files
+
+    variants = tailored_briefings(data, names, template_dirs)
+    started: dict[str, float] = {}
+    seconds: dict[str, float] = {}
+
+    def on_start(name: str) -> None:
+        started[name] = time.monotonic()
+
+    def on_done(name: str, outcome: object) -> None:
+        seconds[name] = time.monotonic() - started[name]
+
+    tasks = [
+        Task(audience.name, _render_html, (briefing, audience, template_dirs))
+        for audience, briefing in variants
+    ]
+    rendered = run_all(tasks, jobs=jobs, limits=limits, on_start=on_start, on_done=on_done)
+    search_path = template_search_path(template_dirs)
     return {
-        name: (output_name(variants[name][1], variants[name][0]), outcome)
-        for name, outcome in outcomes.items()
+        audience.name: _Prepared(
+            file_name=output_name(briefing, audience),
+            page_limit=audience.page_limit,
+            options=PdfOptions(
+                variant=pdf_variant or audience.pdf_variant,
+                embedded=embedded_files(briefing, audience, search_path),
+                date=briefing.date,
+                fonts=tuple(
+                    (f"theme.{setting.replace('-', '_')}", family)
+                    for setting, family in audience.theme.fonts().items()
+                ),
+                max_pages=limits.max_pages,
+            ),
+            html=rendered[audience.name],
+            seconds=seconds[audience.name],
+        )
+        for audience, briefing in variants
     }
 
 
+def _render_html(briefing: Briefing, audience: Audience, template_dirs: tuple[Path, ...]) -> str:
+    """One variant's template, in a process of its own: a runaway loop or a template that eats
+    memory meets the same limits as a layout."""
+    from reportgen.templating import make_environment, render_html
+
+    return render_html(briefing, audience, make_environment(template_dirs))
+
+
 def _where_characters_are(
-    error: MissingGlyphsError, files: Sequence[tuple[Path, BaseModel]]
+    error: MissingGlyphsError,
+    data: Path,
+    profile: Path,
+    audience_name: str,
+    template_dirs: Sequence[Path],
 ) -> DataError:
     """The data or profile lines that hold the characters no font can draw: the user's fix is
-    there, or in a font added to the templates. Only values the variant shows count (each file
-    comes with the model it was drawn from). Characters found in none came from a template (or a
-    stylesheet's text-transform), and are named as such."""
+    there, or in a font added to the templates. Only values the variant shows count. Characters
+    found in none came from a template (or a stylesheet's text-transform), and are named as
+    such."""
     from reportgen.loading import find_characters
 
+    # The models were made in the preparing process; this failure is rare enough to make them
+    # again rather than send every variant's back.
+    ((audience, briefing),) = tailored_briefings(data, [audience_name], template_dirs)
+    files: list[tuple[Path, BaseModel]] = [(data, briefing), (profile, audience)]
     problems: list[Problem] = []
     found: set[str] = set()
     for path, shown in files:
@@ -348,22 +433,6 @@ def _strings(value: object) -> set[str]:
     if isinstance(value, list | tuple):
         return set().union(*(_strings(item) for item in value))
     return set()
-
-
-def _render_and_lay_out(
-    briefing: Briefing,
-    audience: Audience,
-    template_dirs: tuple[Path, ...],
-    allowed_roots: tuple[Path, ...],
-    options: PdfOptions,
-) -> RenderedPdf:
-    """One variant, start to finish, inside its layout process: the template runs there too, so
-    a runaway loop or a template that eats memory meets the same limits as the layout."""
-    from reportgen.pdf import render_pdf
-    from reportgen.templating import make_environment, render_html
-
-    html = render_html(briefing, audience, make_environment(template_dirs))
-    return render_pdf(html, BUILTIN_TEMPLATES, allowed_roots, options)
 
 
 class Progress:

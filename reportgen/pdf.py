@@ -161,15 +161,20 @@ def _refuse_attachments(document: Any) -> None:
         raise ResourceError("templates may not attach files to the PDF: " + ", ".join(attached))
 
 
-def warm_up(base_dir: Path) -> None:
-    """Lay out a tiny page with the built-in stylesheet, in this process.
+def warm_up(base_dir: Path, *, lay_out: bool = True) -> None:
+    """Import WeasyPrint and, if ``lay_out``, lay out a tiny page with the built-in stylesheet,
+    in this process.
 
-    The first layout in a process initialises fontconfig, Pango and HarfBuzz and loads the
-    bundled fonts. Done once here, before the layout processes are forked, every one of them
-    inherits that work instead of repeating it.
+    The first layout in a process initialises fontconfig, Pango and HarfBuzz, loads the bundled
+    fonts and the hyphenation patterns, and has cffi parse the C types it uses: about 0.2 s. Done
+    once here, before the layout processes are forked, every one of them inherits that work
+    instead of repeating it. That pays only when layouts queue for a CPU: a layout that starts
+    at once pays the same 0.2 s beside the others, and the page would only delay it.
     """
     from weasyprint import HTML
 
+    if not lay_out:
+        return
     fetcher = confined_fetcher((base_dir.resolve(),))
     page = (
         '<html lang="en"><head><link rel="stylesheet" href="style/briefing.css"></head>'

@@ -361,3 +361,25 @@ def test_builds_in_separate_processes_are_byte_identical(tmp_path: Path) -> None
         )
         outputs.append(sorted((path.name, path.read_bytes()) for path in out.iterdir()))
     assert outputs[0] == outputs[1]
+
+
+def test_layouts_are_forked_from_a_process_without_the_data_models(tmp_path: Path) -> None:
+    # The data is loaded and the templates rendered in a process of their own, while the build's
+    # process imports WeasyPrint; so the layout processes, forked from it, carry neither.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from reportgen.build import build\n"
+        "build(audience_names=['executive'], out_dir=Path('out'))\n"
+        "assert 'weasyprint' in sys.modules\n"
+        "loaded = [name for name in ('pydantic', 'jinja2', 'babel') if name in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "manifest.json").is_file()
