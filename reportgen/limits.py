@@ -5,17 +5,20 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-import multiprocessing
 import signal
 import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from multiprocessing.connection import Connection, wait
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from reportgen.errors import BuildError, ReportgenError
+
+# multiprocessing is imported where a process is started: the up-to-date check, `validate` and
+# `--help` read the limits' defaults but start none, and it is a fifth of their imports.
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +78,9 @@ def run_all(
     Each task's outcome is its result, or the `ReportgenError` it raised (anything else it
     raised becomes `BuildError`); one task failing never stops the others.
     """
+    import multiprocessing
+    from multiprocessing.connection import wait
+
     if "fork" not in multiprocessing.get_all_start_methods():
         # Windows: no fork and no RLIMIT_AS. Lay out in this process, only the page cap applies.
         _warn_once_unbounded()
@@ -193,6 +199,8 @@ class Background(Generic[ResultT]):
     def __init__(self, function: Callable[..., ResultT], *args: Any) -> None:
         self._call = (function, args)
         self._child: Any = None
+        import multiprocessing
+
         if "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
             self._receiver, sender = context.Pipe(duplex=False)

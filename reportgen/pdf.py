@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes.util
 import datetime as dt
 import io
 import logging
@@ -16,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from reportgen.errors import BuildError, FontNotFoundError, MissingGlyphsError, ResourceError
-from reportgen.fetching import confined_fetcher
 from reportgen.fonts import missing_families, project_font_configuration
 from reportgen.standards import DEFAULT_VARIANT, VARIANTS, PdfVariantName, identify_as_pdf_ua
 
@@ -73,6 +71,10 @@ def render_pdf(
     # Imported here: WeasyPrint takes most of a second to import, and `validate` and `--help`
     # must not pay for it.
     from weasyprint import HTML
+
+    # Here too: a build that finds every output current writes only its manifest, and should
+    # not load urllib for that.
+    from reportgen.fetching import confined_fetcher
 
     _warn_once_without_harfbuzz_subset()
     fetcher = confined_fetcher(tuple(root.resolve() for root in allowed_roots))
@@ -172,6 +174,8 @@ def warm_up(base_dir: Path, *, lay_out: bool = True) -> None:
     at once pays the same 0.2 s beside the others, and the page would only delay it.
     """
     from weasyprint import HTML
+
+    from reportgen.fetching import confined_fetcher  # for the layouts, as WeasyPrint
 
     if not lay_out:
         return
@@ -274,5 +278,7 @@ def _causes(record: logging.LogRecord) -> str:
 
 @cache
 def _warn_once_without_harfbuzz_subset() -> None:
+    import ctypes.util
+
     if ctypes.util.find_library("harfbuzz-subset") is None:
         logger.warning(HARFBUZZ_SUBSET_HINT)

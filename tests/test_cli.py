@@ -211,6 +211,25 @@ def test_help_does_not_import_weasyprint(tmp_path: Path) -> None:
     assert "no weasyprint" in result.stdout
 
 
+def test_an_up_to_date_build_loads_nothing_it_does_not_need(tmp_path: Path) -> None:
+    # It hashes files and compares them with the manifest: no parsing, rendering, layout or
+    # process starting, so none of the modules that take the time of those.
+    first = CliRunner().invoke(main, ["build", "--audience", "executive", "--out", str(tmp_path)])
+    assert first.exit_code == 0, first.output
+    code = (
+        "import sys\n"
+        "from reportgen.cli import main\n"
+        f"main(['build', '--audience', 'executive', '--out', {str(tmp_path)!r}],"
+        " standalone_mode=False)\n"
+        "heavy = ['pydantic', 'jinja2', 'babel', 'weasyprint', 'multiprocessing']\n"
+        "loaded = [name for name in [*heavy, 'urllib.request'] if name in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    result = run_python(code, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "unchanged executive" in result.stdout
+
+
 def test_python_dash_m(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "reportgen", "--version"],
