@@ -53,10 +53,10 @@ def rendered_html(folder: Path) -> dict[str, Path]:
     """The HTML reportgen renders for each audience, written where WeasyPrint can read it."""
     sys.path.insert(0, str(ROOT))
     from reportgen.build import render_variants
-    from reportgen.paths import SHIPPED_DATA
+    from reportgen.resources import EXAMPLE_BRIEFING
 
     pages = {}
-    for variant in render_variants(SHIPPED_DATA, AUDIENCES):
+    for variant in render_variants(EXAMPLE_BRIEFING, AUDIENCES):
         path = folder / f"{variant.audience.name}.html"
         path.write_text(variant.html, encoding="utf-8")
         pages[variant.audience.name] = path

@@ -19,8 +19,8 @@ from reportgen.discovery import find_profiles
 from reportgen.errors import AudienceError
 from reportgen.loading import load_model
 from reportgen.models import Briefing, Identifier, Model, ShortText, Sourced, Text, Visibility
-from reportgen.paths import BUILTIN_AUDIENCES
-from reportgen.standards import DEFAULT_VARIANT, PdfVariantName
+from reportgen.pdf.standards import DEFAULT_VARIANT, PdfVariantName
+from reportgen.resources import BUILTIN_AUDIENCES
 
 TemplateName = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*\.html\.j2$")

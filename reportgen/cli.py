@@ -15,17 +15,17 @@ from pathlib import Path
 
 import click
 
-from reportgen import manifest, versions
-from reportgen.build import Shard
+from reportgen import versions
+from reportgen.build import Shard, manifest
 from reportgen.build import build as build_briefing
 from reportgen.build import check as check_outputs
-from reportgen.config import CONFIG_FILE, Settings, find_config, load_settings
+from reportgen.build.limits import DEFAULT_LIMITS, MIN_MEMORY_MIB, Limits
+from reportgen.config import CONFIG_FILE, DEFAULT_OUTPUT, Settings, find_config, load_settings
 from reportgen.console import ConsoleProgress, json_summary, print_results
 from reportgen.errors import ReportgenError
-from reportgen.limits import DEFAULT_LIMITS, MIN_MEMORY_MIB, Limits
-from reportgen.paths import BUILTIN_AUDIENCES, DEFAULT_OUTPUT, SHIPPED_DATA
+from reportgen.pdf.standards import DEFAULT_VARIANT, VARIANTS, PdfVariantName
+from reportgen.resources import BUILTIN_AUDIENCES, EXAMPLE_BRIEFING
 from reportgen.scaffold import init_template
-from reportgen.standards import DEFAULT_VARIANT, VARIANTS, PdfVariantName
 
 # At exit the interpreter clears every module and runs the cycle collector over everything
 # Pydantic, Jinja2 and WeasyPrint allocated, to free memory the system takes back anyway: a
@@ -184,7 +184,7 @@ def build(
     Variants whose inputs have not changed since they were built are kept as they are.
     """
     settings = _settings()
-    data = data or settings.data or SHIPPED_DATA
+    data = data or settings.data or EXAMPLE_BRIEFING
     names = audiences or settings.audiences
     out = out or settings.out or DEFAULT_OUTPUT
     template_dirs = template_dirs or settings.templates
@@ -244,7 +244,7 @@ def manifest_group() -> None:
 )
 def manifest_merge(manifests: tuple[Path, ...], out: Path) -> None:
     """Combine the manifests of several shards into one."""
-    from reportgen.pdf import write_atomically
+    from reportgen.build.output import write_atomically
 
     entries = manifest.merge(manifests)
     write_atomically(out, manifest.dumps(entries))
@@ -255,7 +255,7 @@ def manifest_merge(manifests: tuple[Path, ...], out: Path) -> None:
 @click.argument("path", type=DATA_FILE, required=False)
 def validate(path: Path | None) -> None:
     """Check a briefing data file without rendering it (default: the settings' or shipped one)."""
-    path = path or _settings().data or SHIPPED_DATA
+    path = path or _settings().data or EXAMPLE_BRIEFING
     from reportgen.loading import load_briefing
 
     briefing = load_briefing(path)

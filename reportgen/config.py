@@ -9,10 +9,11 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from reportgen.build.limits import MIN_MEMORY_MIB
 from reportgen.errors import DataError, Problem
-from reportgen.limits import MIN_MEMORY_MIB
 
 CONFIG_FILE = "reportgen.toml"
+DEFAULT_OUTPUT = Path("output")
 PYPROJECT = "pyproject.toml"
 AUDIENCE_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from reportgen.errors import AudienceError
-from reportgen.paths import BUILTIN_AUDIENCES
+from reportgen.resources import BUILTIN_AUDIENCES
 
 ItemT = TypeVar("ItemT")
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reportgen.errors import ReportgenError
-from reportgen.paths import BUILTIN_TEMPLATES
-
-STARTER = BUILTIN_TEMPLATES / "starter"
+from reportgen.resources import STARTER
 
 
 def init_template(folder: Path, name: str) -> list[Path]:

@@ -18,7 +18,7 @@ from reportgen import charts
 from reportgen.audiences import Audience, Theme
 from reportgen.errors import TemplateError
 from reportgen.models import Briefing, PartialDate, Source
-from reportgen.paths import BUILTIN_TEMPLATES, template_search_path
+from reportgen.resources import BUILTIN_TEMPLATES, template_search_path
 from reportgen.theming import AssetFinder, theme_css
 
 BUILTIN_PREFIX = "builtin"

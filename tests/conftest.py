@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from reportgen.build import BuiltFile, build
 from reportgen.loading import load_briefing
 from reportgen.models import Briefing
-from reportgen.paths import SHIPPED_DATA
+from reportgen.resources import EXAMPLE_BRIEFING
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHIPPED_AUDIENCES = ("delegation", "executive", "public")
@@ -57,17 +57,17 @@ def normalise() -> Callable[[str], str]:
 
 @pytest.fixture(scope="session")
 def shipped_data() -> Path:
-    return SHIPPED_DATA
+    return EXAMPLE_BRIEFING
 
 
 @pytest.fixture(scope="session")
 def shipped_text() -> str:
-    return SHIPPED_DATA.read_text(encoding="utf-8")
+    return EXAMPLE_BRIEFING.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
 def shipped_briefing() -> Briefing:
-    return load_briefing(SHIPPED_DATA)
+    return load_briefing(EXAMPLE_BRIEFING)
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def write_yaml() -> WriteYaml:
 def built_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuiltFile]:
     """The three shipped PDFs, built once for the whole session: audience name to file."""
     out = tmp_path_factory.mktemp("shipped-pdfs")
-    return {built.audience: built for built in build(SHIPPED_DATA, SHIPPED_AUDIENCES, out)}
+    return {built.audience: built for built in build(EXAMPLE_BRIEFING, SHIPPED_AUDIENCES, out)}
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from click.testing import CliRunner, Result
 from reportgen.cli import main
 from reportgen.config import find_config, load_settings
 from reportgen.errors import DataError
-from reportgen.paths import SHIPPED_DATA
+from reportgen.resources import EXAMPLE_BRIEFING
 
 
 def run(*args: str) -> Result:
@@ -93,7 +93,7 @@ def test_explicit_config_option_and_a_broken_settings_file(
     assert "Traceback" not in result.output
 
     other = tmp_path / "team.toml"
-    other.write_text(f'data = "{SHIPPED_DATA}"\n')
+    other.write_text(f'data = "{EXAMPLE_BRIEFING}"\n')
     result = run("--config", str(other), "validate")
     assert result.exit_code == 0, result.output
     assert "valid" in result.output

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from reportgen.build import build, render_variants
 from reportgen.errors import AudienceError, TemplateError
-from reportgen.paths import BUILTIN_TEMPLATES, SHIPPED_DATA, template_search_path
+from reportgen.resources import BUILTIN_TEMPLATES, EXAMPLE_BRIEFING, template_search_path
 from reportgen.templating import make_environment
 
 PRESS_PROFILE = """\
@@ -58,7 +58,7 @@ def test_user_template_replaces_builtin_and_can_extend_the_original(tmp_path: Pa
         '{% extends "builtin/briefing.html.j2" %}'
         "{% block contents %}<p>Custom contents</p>{% endblock %}"
     )
-    (variant,) = render_variants(SHIPPED_DATA, ["public"], [folder])
+    (variant,) = render_variants(EXAMPLE_BRIEFING, ["public"], [folder])
     assert "Custom contents" in variant.html
     assert 'class="contents"' not in variant.html  # the block was replaced...
     assert "Key messages" in variant.html  # ...and everything else still comes from builtin
@@ -68,7 +68,7 @@ def test_user_section_template_applies_everywhere(tmp_path: Path) -> None:
     folder = tmp_path / "override"
     (folder / "sections").mkdir(parents=True)
     (folder / "sections" / "timeline.html.j2").write_text("<p>Timeline elided</p>")
-    (variant,) = render_variants(SHIPPED_DATA, ["delegation"], [folder])
+    (variant,) = render_variants(EXAMPLE_BRIEFING, ["delegation"], [folder])
     assert "Timeline elided" in variant.html
     assert 'class="timeline"' not in variant.html
 
@@ -77,7 +77,7 @@ def test_missing_template_names_every_folder_searched(tmp_path: Path) -> None:
     folder = user_folder(tmp_path)
     (folder / "press.html.j2").unlink()
     with pytest.raises(TemplateError) as caught:
-        render_variants(SHIPPED_DATA, ["press"], [folder])
+        render_variants(EXAMPLE_BRIEFING, ["press"], [folder])
     message = str(caught.value)
     assert "'press.html.j2' not found" in message
     assert str(folder) in message
@@ -86,7 +86,7 @@ def test_missing_template_names_every_folder_searched(tmp_path: Path) -> None:
 
 def test_user_audience_from_a_folder_outside_the_package_builds(tmp_path: Path) -> None:
     folder = user_folder(tmp_path)
-    (built,) = build(SHIPPED_DATA, ["press"], tmp_path / "out", [folder])
+    (built,) = build(EXAMPLE_BRIEFING, ["press"], tmp_path / "out", [folder])
     assert built.path.name == "mexico-multilateral-human-rights-press.pdf"
     reader = PdfReader(built.path)
     text = " ".join(page.extract_text() for page in reader.pages)
@@ -102,7 +102,7 @@ def test_unknown_section_names_the_profile_and_the_sections_there_are(tmp_path: 
     profile = folder / "audiences" / "press.yaml"
     profile.write_text(profile.read_text().replace("key-messages]", "key-mesages]"))
     with pytest.raises(AudienceError) as caught:
-        render_variants(SHIPPED_DATA, ["press"], [folder])
+        render_variants(EXAMPLE_BRIEFING, ["press"], [folder])
     message = str(caught.value)
     assert message.startswith(f"{profile}: ")
     assert "no section 'key-mesages'" in message

@@ -20,10 +20,10 @@ from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont
 from pdftext import pdf_texts
 
-from reportgen import fonts
 from reportgen.build import BuiltFile, build
 from reportgen.errors import BuildError, VariantsFailedError
-from reportgen.paths import BUILTIN_TEMPLATES, SHIPPED_DATA
+from reportgen.pdf import fonts
+from reportgen.resources import BUILTIN_TEMPLATES, EXAMPLE_BRIEFING
 
 HAN = "人权"  # "human rights"
 TEST_HAN = "TestHan-Regular"  # the test font's PostScript name
@@ -32,7 +32,7 @@ NO_FONT = (
 )
 REN = '"人" (U+4EBA CJK UNIFIED IDEOGRAPH-4EBA)'
 QUAN = '"权" (U+6743 CJK UNIFIED IDEOGRAPH-6743)'
-SHIPPED_TEXT = SHIPPED_DATA.read_text(encoding="utf-8")
+SHIPPED_TEXT = EXAMPLE_BRIEFING.read_text(encoding="utf-8")
 # Inside the first key message, on the second line of its folded text: not where the value starts.
 TYPED_AT = "with the Executive, Legislative"
 EXECUTIVE_PROFILE = (BUILTIN_TEMPLATES / "audiences" / "executive.yaml").read_text()
@@ -196,7 +196,7 @@ def test_a_character_in_the_audience_profile_is_located_there(
     folder = user_folder(tmp_path, EXECUTIVE_PROFILE.replace(marking, f"{marking} 人"))
     profile = "my-templates/audiences/executive.yaml"
 
-    lines = refusal(SHIPPED_DATA, [folder], earlier_out)
+    lines = refusal(EXAMPLE_BRIEFING, [folder], earlier_out)
 
     assert lines == [f"{profile}:{where(tmp_path / profile, '人')}: marking: {NO_FONT.format(REN)}"]
 
@@ -206,7 +206,7 @@ def test_a_character_from_a_template_is_said_to_come_from_the_templates(
 ) -> None:
     folder = user_folder(tmp_path, cover="人")
 
-    lines = refusal(SHIPPED_DATA, [folder], earlier_out)
+    lines = refusal(EXAMPLE_BRIEFING, [folder], earlier_out)
 
     assert len(lines) == 1
     assert lines[0].startswith("templates: "), lines
@@ -275,7 +275,7 @@ def test_a_theme_font_that_is_neither_bundled_nor_declared_is_refused(
     theme = "theme:\n  heading_font: Arial\n  body_font: Noto Serif\n"
     folder = user_folder(tmp_path, EXECUTIVE_PROFILE + theme)
 
-    lines = refusal(SHIPPED_DATA, [folder], earlier_out)
+    lines = refusal(EXAMPLE_BRIEFING, [folder], earlier_out)
 
     assert lines == [
         "my-templates/audiences/executive.yaml: theme.heading_font: no font 'Arial' is bundled "
@@ -320,7 +320,7 @@ def test_a_font_face_that_does_not_load_fails_the_build(
         'h2 { font-family: "Committee Sans" }\n'
     )
 
-    lines = refusal(SHIPPED_DATA, [folder], earlier_out)
+    lines = refusal(EXAMPLE_BRIEFING, [folder], earlier_out)
 
     assert any(named in line for line in lines), lines
 

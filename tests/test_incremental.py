@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from reportgen.build import Progress, Shard, build, check
+from reportgen.build.manifest import MANIFEST_NAME, ManifestError, load, merge
 from reportgen.cli import main
 from reportgen.errors import ReportgenError, VariantsFailedError
-from reportgen.manifest import MANIFEST_NAME, ManifestError, load, merge
-from reportgen.paths import SHIPPED_DATA
+from reportgen.resources import EXAMPLE_BRIEFING
 
 
 def run(*args: str) -> Result:
@@ -24,7 +24,7 @@ def run(*args: str) -> Result:
 def project(tmp_path: Path) -> tuple[Path, Path, Path]:
     """A copy of the shipped data, a user template folder with a stylesheet, an output folder."""
     data = tmp_path / "briefing.yaml"
-    data.write_bytes(SHIPPED_DATA.read_bytes())
+    data.write_bytes(EXAMPLE_BRIEFING.read_bytes())
     looks = tmp_path / "looks"
     (looks / "audiences").mkdir(parents=True)
     (looks / "audiences" / "brief.yaml").write_text(
@@ -44,7 +44,7 @@ def build_brief(project: tuple[Path, Path, Path], **options: object) -> bool:
 
 
 def test_manifest_lists_every_output_with_its_digests(tmp_path: Path) -> None:
-    built = build(SHIPPED_DATA, ["executive", "public"], tmp_path)
+    built = build(EXAMPLE_BRIEFING, ["executive", "public"], tmp_path)
     entries = load(tmp_path / MANIFEST_NAME)
     assert sorted(entries) == ["executive", "public"]
     for item in built:
@@ -148,8 +148,8 @@ def test_sharded_builds_merge_into_one_manifest(tmp_path: Path) -> None:
 
 
 def test_merge_refuses_manifests_that_disagree(tmp_path: Path) -> None:
-    build(SHIPPED_DATA, ["executive"], tmp_path / "a")
-    build(SHIPPED_DATA, ["executive"], tmp_path / "b")
+    build(EXAMPLE_BRIEFING, ["executive"], tmp_path / "a")
+    build(EXAMPLE_BRIEFING, ["executive"], tmp_path / "b")
     manifest_b = tmp_path / "b" / MANIFEST_NAME
     manifest_b.write_text(manifest_b.read_text().replace('"pages": 2', '"pages": 3'))
     with pytest.raises(ManifestError, match="disagree"):
@@ -159,8 +159,8 @@ def test_merge_refuses_manifests_that_disagree(tmp_path: Path) -> None:
 def test_rebuild_into_a_fresh_folder_is_byte_identical_with_the_same_manifest(
     tmp_path: Path,
 ) -> None:
-    build(SHIPPED_DATA, ["executive"], tmp_path / "one")
-    build(SHIPPED_DATA, ["executive"], tmp_path / "two")
+    build(EXAMPLE_BRIEFING, ["executive"], tmp_path / "one")
+    build(EXAMPLE_BRIEFING, ["executive"], tmp_path / "two")
     for name in ("mexico-multilateral-human-rights-executive.pdf", MANIFEST_NAME):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 

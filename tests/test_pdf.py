@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from reportgen.build.output import write_atomically
 from reportgen.errors import BuildError, ResourceError
-from reportgen.pdf import render_pdf, write_atomically
+from reportgen.pdf import render_pdf
 
 # A 1x1 PNG.
 PNG_DATA_URL = (

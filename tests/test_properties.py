@@ -26,7 +26,7 @@ from pdftext import contains, pdf_texts
 
 from reportgen.build import build, render_variants
 from reportgen.errors import DataError, PageLimitError, ReportgenError, VariantsFailedError
-from reportgen.paths import SHIPPED_DATA
+from reportgen.resources import EXAMPLE_BRIEFING
 
 AUDIENCE = "executive"
 Normalise = Callable[[str], str]
@@ -62,7 +62,7 @@ FIELDS: dict[str, Callable[[dict[str, Any], str], None]] = {
     "figure label": _set_figure_label,
 }
 
-_SHIPPED: dict[str, Any] = yaml.safe_load(SHIPPED_DATA.read_text(encoding="utf-8"))
+_SHIPPED: dict[str, Any] = yaml.safe_load(EXAMPLE_BRIEFING.read_text(encoding="utf-8"))
 EARLIER_PDF = b"%PDF-1.7\n% an earlier build\n%%EOF\n"
 
 

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from reportgen.build import build
 from reportgen.cli import main
 from reportgen.errors import ReportgenError
-from reportgen.paths import SHIPPED_DATA
+from reportgen.resources import EXAMPLE_BRIEFING
 from reportgen.scaffold import init_template
 
 
@@ -23,7 +23,7 @@ def test_starter_folder_builds_as_it_is(tmp_path: Path) -> None:
         "parliament.html.j2",
         "style/parliament.css",
     }
-    (built,) = build(SHIPPED_DATA, ["parliament"], tmp_path / "out", [folder])
+    (built,) = build(EXAMPLE_BRIEFING, ["parliament"], tmp_path / "out", [folder])
     text = PdfReader(built.path).pages[0].extract_text()
     assert "Your own cover text goes here." in text
 

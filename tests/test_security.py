@@ -42,11 +42,11 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, StreamObject
 
 from reportgen.build import build, render_variants
+from reportgen.build.limits import Limits
 from reportgen.cli import main
 from reportgen.errors import VariantsFailedError
-from reportgen.limits import Limits
 from reportgen.loading import MAX_DEPTH, MAX_EXPANDED_VALUES, MAX_FILE_BYTES
-from reportgen.paths import SHIPPED_DATA
+from reportgen.resources import EXAMPLE_BRIEFING
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 BRIEFING_ID = "mexico-multilateral-human-rights"
@@ -183,7 +183,7 @@ def notdef_fonts(path: Path) -> list[str]:
 
 
 def shipped_raw() -> dict[str, Any]:
-    raw = yaml.safe_load(SHIPPED_DATA.read_text(encoding="utf-8"))
+    raw = yaml.safe_load(EXAMPLE_BRIEFING.read_text(encoding="utf-8"))
     assert isinstance(raw, dict)
     return raw
 
@@ -206,7 +206,7 @@ def line_of(text: str, fragment: str) -> int:
 # ---- YAML ------------------------------------------------------------------------------------
 
 
-SHIPPED_TEXT = SHIPPED_DATA.read_text(encoding="utf-8")
+SHIPPED_TEXT = EXAMPLE_BRIEFING.read_text(encoding="utf-8")
 AUTHOR = "author: Multilateral human rights briefing team\n"
 
 
@@ -520,7 +520,7 @@ def test_text_in_other_scripts_is_drawn_and_found(tmp_path: Path, text: str) -> 
 def test_the_emoji_font_draws_only_emoji(tmp_path: Path) -> None:
     # Noto Emoji also has the digits, "#" and "*" (keycaps are made from them): a briefing
     # without a single emoji must not have any of its text drawn with it.
-    (built,) = build(SHIPPED_DATA, ["public"], tmp_path / "out")
+    (built,) = build(EXAMPLE_BRIEFING, ["public"], tmp_path / "out")
     names = sorted({str(font.get("/BaseFont")) for font in fonts_of(built.path)})
     assert [name for name in names if "Emoji" in name] == [], names
 
@@ -725,7 +725,7 @@ def test_template_attack_fails_its_variant_only_and_writes_nothing(
     before = earlier_outputs(tmp_path / "out", "evil", "tiny")
 
     with pytest.raises(VariantsFailedError) as caught:
-        build(SHIPPED_DATA, ["evil", "tiny"], tmp_path / "out", [folder], limits=QUICK)
+        build(EXAMPLE_BRIEFING, ["evil", "tiny"], tmp_path / "out", [folder], limits=QUICK)
 
     assert list(caught.value.failures) == ["evil"]
     assert refusal(attack, folder) in str(caught.value.failures["evil"])
@@ -756,7 +756,7 @@ def test_template_attack_through_the_cli(tmp_path: Path, attack: Attack) -> None
 def test_an_image_refusal_says_why(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
     folder = user_folder(tmp_path, image(name), Attack("", "", files={name: content}))
     with pytest.raises(VariantsFailedError) as caught:
-        build(SHIPPED_DATA, ["evil"], tmp_path / "out", [folder], limits=QUICK)
+        build(EXAMPLE_BRIEFING, ["evil"], tmp_path / "out", [folder], limits=QUICK)
     message = str(caught.value.failures["evil"])
     assert name in message
     assert reason in message, f"the message gives no reason: {message!r}"
@@ -772,7 +772,7 @@ def test_http_is_refused_before_any_connection_so_nothing_can_redirect(
     folder = user_folder(tmp_path, template)
 
     with pytest.raises(VariantsFailedError) as caught:
-        build(SHIPPED_DATA, ["evil"], tmp_path / "out", [folder], limits=QUICK)
+        build(EXAMPLE_BRIEFING, ["evil"], tmp_path / "out", [folder], limits=QUICK)
 
     assert f"{url}: {NOT_SERVED}" in str(caught.value)
     assert connections(listener) == 0
@@ -846,7 +846,7 @@ def _build_in_child(
         resource.setrlimit(resource.RLIMIT_AS, (guard, guard))
     outcome: Outcome
     try:
-        build(SHIPPED_DATA, ["evil", "tiny"], out, [folder], limits=limits)
+        build(EXAMPLE_BRIEFING, ["evil", "tiny"], out, [folder], limits=limits)
         outcome = ("built", {}, "")
     except VariantsFailedError as error:
         failures = {name: str(failure) for name, failure in error.failures.items()}
@@ -921,7 +921,7 @@ def test_huge_css_values_fail_cleanly_or_build(tmp_path: Path, css: str) -> None
     folder = user_folder(tmp_path, in_head(f"<style>{css}</style>"))
     before = earlier_outputs(tmp_path / "out", "evil", "tiny")
     try:
-        built = build(SHIPPED_DATA, ["evil", "tiny"], tmp_path / "out", [folder], limits=QUICK)
+        built = build(EXAMPLE_BRIEFING, ["evil", "tiny"], tmp_path / "out", [folder], limits=QUICK)
     except VariantsFailedError as error:
         assert list(error.failures) == ["evil"]
         assert re.search(
@@ -941,7 +941,7 @@ def test_runaway_layout_is_stopped_by_the_time_limit(tmp_path: Path) -> None:
     before = earlier_outputs(tmp_path / "out", "evil", "tiny")
 
     with pytest.raises(VariantsFailedError) as caught:
-        build(SHIPPED_DATA, ["evil", "tiny"], tmp_path / "out", [folder], limits=QUICK)
+        build(EXAMPLE_BRIEFING, ["evil", "tiny"], tmp_path / "out", [folder], limits=QUICK)
 
     assert list(caught.value.failures) == ["evil"]
     assert str(caught.value.failures["evil"]) == "stopped after the time limit of 3 s"
@@ -954,7 +954,7 @@ def test_page_cap_fails_the_long_variant_only(tmp_path: Path) -> None:
     limits = Limits(seconds=30, max_pages=2, memory_mib=1024)
 
     with pytest.raises(VariantsFailedError) as caught:
-        build(SHIPPED_DATA, ["evil", "tiny"], tmp_path / "out", [folder], limits=limits)
+        build(EXAMPLE_BRIEFING, ["evil", "tiny"], tmp_path / "out", [folder], limits=limits)
 
     assert list(caught.value.failures) == ["evil"]
     assert re.fullmatch(
@@ -983,7 +983,7 @@ def test_memory_limit_stops_a_decompression_bomb_and_says_so(
     limits = Limits(seconds=30, max_pages=500, memory_mib=640)
 
     with pytest.raises(VariantsFailedError) as caught:
-        build(SHIPPED_DATA, ["evil", "tiny"], tmp_path / "out", [folder], limits=limits)
+        build(EXAMPLE_BRIEFING, ["evil", "tiny"], tmp_path / "out", [folder], limits=limits)
 
     assert list(caught.value.failures) == ["evil"]
     assert "640 MiB memory limit" in str(caught.value.failures["evil"])

@@ -12,8 +12,8 @@ import pypdfium2
 import pytest
 
 from reportgen.build import BuiltFile, build
-from reportgen.paths import SHIPPED_DATA
-from reportgen.standards import VARIANTS, PdfVariantName
+from reportgen.pdf.standards import VARIANTS, PdfVariantName
+from reportgen.resources import EXAMPLE_BRIEFING
 
 SHIPPED = ("delegation", "executive", "public")
 
@@ -113,7 +113,7 @@ def test_each_variant_declares_what_it_is_and_stays_tagged(
     tmp_path: Path, variant: PdfVariantName, expected: dict[str, str | None]
 ) -> None:
     assert variant in VARIANTS
-    (built,) = build(SHIPPED_DATA, ["executive"], tmp_path, pdf_variant=variant)
+    (built,) = build(EXAMPLE_BRIEFING, ["executive"], tmp_path, pdf_variant=variant)
     with pikepdf.open(built.path) as pdf:
         declared = xmp(pdf)
         assert {key: declared[key] for key in expected} == expected

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from reportgen.audiences import Audience, load_audiences, tailor
-from reportgen.build import Variant, render_variants
+from reportgen.build.pipeline import Variant, render_variants
 from reportgen.errors import DataError, TemplateError
 from reportgen.loading import load_briefing
 from reportgen.models import Briefing, BudgetResolutionSection, TalkingPointsSection
-from reportgen.paths import BUILTIN_TEMPLATES
+from reportgen.resources import BUILTIN_TEMPLATES
 from reportgen.templating import make_environment, render_html
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -8,7 +8,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from reportgen.build import build
-from reportgen.paths import SHIPPED_DATA
+from reportgen.resources import EXAMPLE_BRIEFING
 from reportgen.scaffold import init_template
 
 # Step 4 of docs/customising.md, verbatim.
@@ -76,7 +76,7 @@ def test_walkthrough_logo_changes_only_the_cover(tmp_path: Path) -> None:
     pdfs = {}
     for logo in (False, True):
         folder = walkthrough_folder(tmp_path / f"logo-{logo}", logo=logo)
-        (built,) = build(SHIPPED_DATA, ["parliament"], tmp_path / f"out-{logo}", [folder])
+        (built,) = build(EXAMPLE_BRIEFING, ["parliament"], tmp_path / f"out-{logo}", [folder])
         pdfs[logo] = PdfReader(built.path)
     without, with_logo = pdfs[False], pdfs[True]
 
@@ -98,7 +98,7 @@ def test_the_budget_table_is_never_split_from_its_caption(tmp_path: Path) -> Non
     # In the walkthrough the budget table falls at the foot of a page: it moves whole, with its
     # caption, rather than leaving the caption (or the caption and one row) behind.
     folder = walkthrough_folder(tmp_path, logo=True)
-    (built,) = build(SHIPPED_DATA, ["parliament"], tmp_path / "out", [folder])
+    (built,) = build(EXAMPLE_BRIEFING, ["parliament"], tmp_path / "out", [folder])
     pages = [page.extract_text() for page in PdfReader(built.path).pages]
     caption = "Budget of the Inter-American human rights organs by year"
     rows = ("2017 (base)", "2018 +33%", "2019 +33%", "2020 +33%")

@@ -6,8 +6,6 @@ import contextlib
 import datetime as dt
 import io
 import logging
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -15,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from reportgen.errors import BuildError, FontNotFoundError, MissingGlyphsError, ResourceError
-from reportgen.fonts import missing_families, project_font_configuration
-from reportgen.standards import DEFAULT_VARIANT, VARIANTS, PdfVariantName, identify_as_pdf_ua
+from reportgen.pdf.fonts import missing_families, project_font_configuration
+from reportgen.pdf.standards import DEFAULT_VARIANT, VARIANTS, PdfVariantName, identify_as_pdf_ua
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +72,7 @@ def render_pdf(
 
     # Here too: a build that finds every output current writes only its manifest, and should
     # not load urllib for that.
-    from reportgen.fetching import confined_fetcher
+    from reportgen.pdf.fetcher import confined_fetcher
 
     _warn_once_without_harfbuzz_subset()
     fetcher = confined_fetcher(tuple(root.resolve() for root in allowed_roots))
@@ -175,7 +173,7 @@ def warm_up(base_dir: Path, *, lay_out: bool = True) -> None:
     """
     from weasyprint import HTML
 
-    from reportgen.fetching import confined_fetcher  # for the layouts, as WeasyPrint
+    from reportgen.pdf.fetcher import confined_fetcher  # for the layouts, as WeasyPrint
 
     if not lay_out:
         return
@@ -187,34 +185,6 @@ def warm_up(base_dir: Path, *, lay_out: bool = True) -> None:
     HTML(string=page, base_url=_directory_url(base_dir), url_fetcher=fetcher).write_pdf(
         font_config=project_font_configuration()
     )
-
-
-def write_atomically(target: Path, content: bytes) -> None:
-    """Write ``content`` to ``target`` so that readers see the old file or the new, never half.
-
-    The bytes go to a temporary file in the same folder, are flushed to disk, then renamed over
-    the target: a failure at any point leaves the previous file untouched.
-    """
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".part"
-        )
-    except OSError as error:
-        raise BuildError(f"cannot write to {target.parent}: {error.strerror}") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        Path(temporary).chmod(0o644)
-        Path(temporary).replace(target)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise BuildError(f"cannot write {target}: {error.strerror}") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _directory_url(directory: Path) -> str:

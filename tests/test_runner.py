@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from reportgen.build.limits import Limits
+from reportgen.build.runner import Background, Task, run_all
 from reportgen.errors import BuildError, DataError, Problem, ReportgenError
-from reportgen.limits import Background, Limits, Task, run_all
 
 LIMITS = Limits(seconds=30, max_pages=10, memory_mib=1024)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from reportgen.build.limits import Limits
 from reportgen.errors import BuildError, ReportgenError
 
 # multiprocessing is imported where a process is started: the up-to-date check, `validate` and
@@ -23,23 +24,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ResultT = TypeVar("ResultT")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one variant's layout may use. The defaults leave the shipped briefing (8 pages, a
-    few seconds, a few hundred MiB) far inside them and stop a hostile template early."""
-
-    seconds: float = 120.0
-    max_pages: int = 500
-    memory_mib: int = 4096
-
-
-DEFAULT_LIMITS = Limits()
-
-# Python, WeasyPrint, Pango and the fonts map ~400 MiB of address space before any layout;
-# below this even the smallest briefing fails, with an error that would not say why.
-MIN_MEMORY_MIB = 512
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,10 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reportgen import manifest
+from reportgen.build import manifest
+from reportgen.build.limits import DEFAULT_LIMITS, Limits
+from reportgen.build.runner import Background, Task, run_all
+from reportgen.config import DEFAULT_OUTPUT
 from reportgen.discovery import find_profiles, select
 from reportgen.errors import (
     NO_FONT_CAN_DRAW,
@@ -24,9 +27,8 @@ from reportgen.errors import (
     ReportgenError,
     VariantsFailedError,
 )
-from reportgen.limits import DEFAULT_LIMITS, Background, Limits, Task, run_all
-from reportgen.paths import BUILTIN_TEMPLATES, DEFAULT_OUTPUT, SHIPPED_DATA, template_search_path
-from reportgen.standards import PdfVariantName
+from reportgen.pdf.standards import PdfVariantName
+from reportgen.resources import BUILTIN_TEMPLATES, EXAMPLE_BRIEFING, template_search_path
 
 # Only what deciding *whether* to build needs is imported above; parsing, templating and layout
 # load when there is something to build, so an up-to-date check or `--help` starts fast.
@@ -167,7 +169,7 @@ def plan(
 
 
 def check(
-    data: Path = SHIPPED_DATA,
+    data: Path = EXAMPLE_BRIEFING,
     audience_names: Sequence[str] = (),
     out_dir: Path = DEFAULT_OUTPUT,
     template_dirs: Sequence[Path] = (),
@@ -184,7 +186,7 @@ def check(
 
 
 def build(
-    data: Path = SHIPPED_DATA,
+    data: Path = EXAMPLE_BRIEFING,
     audience_names: Sequence[str] = (),
     out_dir: Path = DEFAULT_OUTPUT,
     template_dirs: Sequence[Path] = (),
@@ -204,7 +206,7 @@ def build(
     others, so one run reports every failure; but if any fails nothing is written, manifest
     included, and earlier outputs stay exactly as they were.
     """
-    from reportgen.pdf import write_atomically
+    from reportgen.build.output import write_atomically
 
     progress = progress or Progress()
     build_plan = plan(

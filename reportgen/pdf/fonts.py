@@ -16,9 +16,7 @@ from functools import cache
 from typing import Any
 
 from reportgen.errors import BuildError
-from reportgen.paths import BUILTIN_TEMPLATES
-
-BUNDLED_FONTS = BUILTIN_TEMPLATES / "fonts"
+from reportgen.resources import BUNDLED_FONTS
 
 
 def project_font_configuration() -> Any:
