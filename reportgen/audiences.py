@@ -16,8 +16,8 @@ from pydantic import (
 )
 
 from reportgen.discovery import find_profiles
-from reportgen.errors import AudienceError
-from reportgen.loading import load_model
+from reportgen.errors import AudienceError, DataError, Problem
+from reportgen.loading import display_name, load_model
 from reportgen.models import Briefing, Identifier, Model, ShortText, Sourced, Text, Visibility
 from reportgen.pdf.standards import DEFAULT_VARIANT, PdfVariantName
 from reportgen.resources import BUILTIN_AUDIENCES
@@ -151,6 +151,26 @@ def discover_audiences(template_dirs: Sequence[Path] = ()) -> dict[str, tuple[Au
             raise AudienceError(f"{path}: name {audience.name!r} must match the file name")
         found[name] = (audience, path)
     return found
+
+
+def load_profiles(profiles: dict[str, Path]) -> dict[str, Audience]:
+    """The named profiles, loaded and validated; every problem of every file reported at once."""
+    problems: list[Problem] = []
+    loaded: dict[str, Audience] = {}
+    for name, path in profiles.items():
+        try:
+            audience = load_model(path, Audience)
+        except DataError as error:
+            problems += error.problems
+            continue
+        if audience.name != name:
+            problems.append(
+                Problem(display_name(path), None, "must match the file name", field="name")
+            )
+        loaded[name] = audience
+    if problems:
+        raise DataError(problems)
+    return loaded
 
 
 def tailor(briefing: Briefing, audience: Audience) -> Briefing:

@@ -2,6 +2,10 @@
 
 Modules that parse, validate or render are imported inside the commands that use them, so
 ``--help`` and an up-to-date ``build`` start without loading Pydantic, Jinja2 or WeasyPrint.
+
+Exit status: 0 success; 1 a problem in the user's data, templates, profiles or settings, or
+stale outputs under ``--check``; 2 a usage error; 70 an internal error (a bug in reportgen,
+reported in one line, with the traceback saved to a file); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -10,8 +14,12 @@ import atexit
 import gc
 import json
 import logging
+import signal
 import sys
+import tempfile
+import traceback
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
@@ -20,19 +28,29 @@ from reportgen.build import Shard, manifest
 from reportgen.build import build as build_briefing
 from reportgen.build import check as check_outputs
 from reportgen.build.limits import DEFAULT_LIMITS, MIN_MEMORY_MIB, Limits
-from reportgen.config import CONFIG_FILE, DEFAULT_OUTPUT, Settings, find_config, load_settings
-from reportgen.console import ConsoleProgress, json_summary, print_results
-from reportgen.errors import ReportgenError
+from reportgen.build.plan import DEFAULT_OUTPUT
+from reportgen.config import CONFIG_FILE, Settings, find_config, load_settings
+from reportgen.console import ConsoleProgress, json_summary, print_results, print_stale
+from reportgen.errors import ReportgenError, UnknownAudienceError
 from reportgen.pdf.standards import DEFAULT_VARIANT, VARIANTS, PdfVariantName
-from reportgen.resources import BUILTIN_AUDIENCES, EXAMPLE_BRIEFING
-from reportgen.scaffold import init_template
+from reportgen.resources import BUILTIN_AUDIENCES
+from reportgen.scaffold import init_template, new_project
 
 # At exit the interpreter clears every module and runs the cycle collector over everything
 # Pydantic, Jinja2 and WeasyPrint allocated, to free memory the system takes back anyway: a
 # tenth of a second of a one-audience build. Objects frozen at exit are left out of that.
 atexit.register(gc.freeze)
 
-DATA_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+# Exit statuses a script can act on (documented in the README's table, tested per status).
+EXIT_PROBLEM = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70  # EX_SOFTWARE in sysexits.h
+EXIT_INTERRUPTED = 130
+ISSUES_URL = "https://github.com/reportgen/reportgen/issues"
+PROJECT_DATA = Path("data")
+
+# Paths are checked by the commands, so a missing one is one line naming it, not a usage text.
+ANY_PATH = click.Path(path_type=Path)
 
 
 class _ShardType(click.ParamType):  # type: ignore[type-arg]
@@ -55,7 +73,7 @@ TEMPLATES_OPTION = click.option(
     "--templates",
     "template_dirs",
     multiple=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=ANY_PATH,
     metavar="DIR",
     help="Folder of your own templates and audiences/, searched before the built-in ones; "
     "repeat for several, first wins.",
@@ -63,16 +81,52 @@ TEMPLATES_OPTION = click.option(
 
 
 class _Group(click.Group):
-    """Turns a user's mistake into one line on stderr and exit status 1, unless ``--debug``."""
+    """Turns every failure into a few words on stderr and an exit status a script can act on;
+    ``--debug`` shows the traceback instead."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except UnknownAudienceError as error:
+            if ctx.meta.get("reportgen.debug"):
+                raise
+            raise click.UsageError(str(error), ctx) from None
         except ReportgenError as error:
             if ctx.meta.get("reportgen.debug"):
                 raise
             click.secho(f"error: {error}", err=True, fg="red")
-            ctx.exit(1)
+            ctx.exit(EXIT_PROBLEM)
+        except KeyboardInterrupt:
+            click.secho("interrupted", err=True, fg="red")
+            ctx.exit(EXIT_INTERRUPTED)
+        except Exception as error:
+            if ctx.meta.get("reportgen.debug"):
+                raise
+            _internal_error(ctx, error)
+
+
+def _internal_error(ctx: click.Context, error: Exception) -> NoReturn:
+    """A bug: one line saying so and where the traceback is, never the traceback itself."""
+    with tempfile.NamedTemporaryFile(
+        "w", prefix="reportgen-traceback-", suffix=".txt", delete=False, encoding="utf-8"
+    ) as saved:
+        saved.write(f"reportgen {versions.REPORTGEN}\n{sys.argv}\n\n")
+        traceback.print_exception(error, file=saved)
+    click.secho(
+        f"internal error: {type(error).__name__}: {error}. This is a bug in reportgen; please "
+        f"report it at {ISSUES_URL} with the traceback saved in {saved.name}",
+        err=True,
+        fg="red",
+    )
+    ctx.exit(EXIT_INTERNAL)
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    # As SystemExit, so every `finally` and context manager on the way out runs: the worker
+    # pool stops its processes and the output lock is released.
+    raise SystemExit(128 + signum)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -80,7 +134,7 @@ class _Group(click.Group):
 @click.option(
     "--config",
     "config_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=ANY_PATH,
     help=f"Settings file. Default: {CONFIG_FILE}, or [tool.reportgen] in pyproject.toml, "
     "in the current folder.",
 )
@@ -90,6 +144,7 @@ def main(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     """Turn validated briefing data into finished PDF briefings."""
     ctx.meta["reportgen.debug"] = debug
     ctx.meta["reportgen.config"] = config_path
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     logging.basicConfig(format="%(levelname)s: %(message)s", stream=sys.stderr)
     logging.getLogger("reportgen").setLevel(logging.DEBUG if debug else logging.WARNING)
     logging.getLogger("weasyprint").setLevel(logging.DEBUG if debug else logging.CRITICAL)
@@ -98,21 +153,47 @@ def main(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
 def _settings() -> Settings:
     """The settings file's defaults; read only by the commands that use them."""
     explicit = click.get_current_context().meta.get("reportgen.config")
+    if explicit is not None and not explicit.is_file():
+        raise ReportgenError(f"{explicit}: no such settings file")
     return load_settings(explicit or find_config(Path.cwd()))
+
+
+def _folders(given: tuple[Path, ...]) -> tuple[Path, ...]:
+    for folder in given:
+        if not folder.is_dir():
+            raise ReportgenError(f"{folder}: no such folder")
+    return given
+
+
+def _data_paths(given: tuple[Path, ...], settings: Settings) -> tuple[Path, ...]:
+    """The data to use: as given, else the settings', else the project's ``data/`` folder."""
+    if given or settings.data:
+        return given or settings.data
+    if PROJECT_DATA.is_dir():
+        return (PROJECT_DATA,)
+    raise ReportgenError(
+        "no briefing data: give --data FILE_OR_FOLDER, or run reportgen in a briefings project "
+        "(a folder with data/; `reportgen new DIR` makes one)"
+    )
 
 
 @main.command()
 @click.option(
     "--data",
-    type=DATA_FILE,
-    help="Briefing data file (YAML). Default: from the settings file, else the shipped briefing.",
+    "data",
+    multiple=True,
+    type=ANY_PATH,
+    metavar="PATH",
+    help="Briefing data file (YAML), or a folder of them; repeat for several. Default: from "
+    "the settings file, else the data/ folder here.",
 )
 @click.option(
     "--audience",
     "audiences",
     multiple=True,
     metavar="NAME",
-    help="Build only this audience; repeat for several. Default: every audience.",
+    help="Build only this audience (of every briefing that is for it); repeat for several. "
+    "Default: every audience.",
 )
 @click.option(
     "--out",
@@ -163,9 +244,14 @@ def _settings() -> Settings:
     help="Build only shard K of N (a deterministic share of the variants), for CI matrices.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of lines.")
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="If another build is writing to the output folder, fail at once instead of waiting.",
+)
 def build(
     *,
-    data: Path | None,
+    data: tuple[Path, ...],
     audiences: tuple[str, ...],
     out: Path | None,
     template_dirs: tuple[Path, ...],
@@ -178,23 +264,25 @@ def build(
     check_only: bool,
     shard: Shard | None,
     as_json: bool,
+    no_wait: bool,
 ) -> None:
-    """Build PDF briefings, named <briefing id>-<audience>.pdf, and output/manifest.json.
+    """Build every briefing for every audience: <briefing id>-<audience>.pdf, and
+    output/manifest.json.
 
     Variants whose inputs have not changed since they were built are kept as they are.
     """
     settings = _settings()
-    data = data or settings.data or EXAMPLE_BRIEFING
+    data_paths = _data_paths(data, settings)
     names = audiences or settings.audiences
     out = out or settings.out or DEFAULT_OUTPUT
-    template_dirs = template_dirs or settings.templates
+    template_dirs = _folders(template_dirs) or settings.templates
     if check_only:
-        stale = check_outputs(data, names, out, template_dirs, pdf_variant=pdf_variant, shard=shard)
-        for audience, reason in stale.items():
-            click.echo(f"stale {audience}: {reason}")
+        stale = check_outputs(
+            data_paths, names, out, template_dirs, pdf_variant=pdf_variant, shard=shard
+        )
+        print_stale(stale)
         if stale:
-            raise click.exceptions.Exit(1)
-        click.echo("every output is up to date")
+            raise click.exceptions.Exit(EXIT_PROBLEM)
         return
     limits = Limits(
         seconds=time_limit or settings.time_limit or DEFAULT_LIMITS.seconds,
@@ -204,7 +292,7 @@ def build(
     progress = ConsoleProgress(quiet=as_json)
     try:
         results = build_briefing(
-            data,
+            data_paths,
             names,
             out,
             template_dirs,
@@ -214,11 +302,12 @@ def build(
             force=force,
             shard=shard,
             progress=progress,
+            wait=not no_wait,
         )
     except ReportgenError as error:
-        if as_json:
+        if as_json and not isinstance(error, UnknownAudienceError):
             click.echo(json_summary(failure=error))
-            raise click.exceptions.Exit(1) from None
+            raise click.exceptions.Exit(EXIT_PROBLEM) from None
         raise
     if as_json:
         click.echo(json_summary(results))
@@ -232,9 +321,7 @@ def manifest_group() -> None:
 
 
 @manifest_group.command("merge")
-@click.argument(
-    "manifests", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
-)
+@click.argument("manifests", nargs=-1, required=True, type=ANY_PATH)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -246,22 +333,22 @@ def manifest_merge(manifests: tuple[Path, ...], out: Path) -> None:
     """Combine the manifests of several shards into one."""
     from reportgen.build.output import write_atomically
 
-    entries = manifest.merge(manifests)
-    write_atomically(out, manifest.dumps(entries))
-    click.echo(f"wrote {out} ({len(entries)} outputs from {len(manifests)} manifests)")
+    merged = manifest.merge(manifests)
+    write_atomically(out, manifest.dumps(merged))
+    click.echo(f"wrote {out} ({len(merged.entries)} outputs from {len(manifests)} manifests)")
 
 
 @main.command()
-@click.argument("path", type=DATA_FILE, required=False)
-def validate(path: Path | None) -> None:
-    """Check a briefing data file without rendering it (default: the settings' or shipped one)."""
-    path = path or _settings().data or EXAMPLE_BRIEFING
-    from reportgen.loading import load_briefing
+@click.argument("paths", nargs=-1, type=ANY_PATH)
+def validate(paths: tuple[Path, ...]) -> None:
+    """Check briefing data files (or folders of them) without rendering: every problem of
+    every file at once. Default: the settings' data, else the data/ folder here."""
+    from reportgen.loading import load_briefings
 
-    briefing = load_briefing(path)
-    click.echo(
-        f"{path}: valid ({len(briefing.sections)} sections, {len(briefing.sources)} sources)"
-    )
+    for path, briefing in load_briefings(_data_paths(paths, _settings())).items():
+        click.echo(
+            f"{path}: valid ({len(briefing.sections)} sections, {len(briefing.sources)} sources)"
+        )
 
 
 @main.command()
@@ -270,7 +357,7 @@ def audiences(template_dirs: tuple[Path, ...]) -> None:
     """List the audiences a briefing can be built for, and the file each comes from."""
     from reportgen.audiences import discover_audiences
 
-    found = discover_audiences(template_dirs or _settings().templates)
+    found = discover_audiences(_folders(template_dirs) or _settings().templates)
     width = max(len(name) for name in found)
     for name, (audience, origin) in sorted(found.items()):
         where = "built-in" if origin.parent == BUILTIN_AUDIENCES else str(origin)
@@ -288,7 +375,17 @@ def init_template_command(folder: Path, name: str) -> None:
 
 
 @main.command()
-@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("folder", type=ANY_PATH)
+def new(folder: Path) -> None:
+    """Start a briefings project in FOLDER: an example briefing in data/, templates/ for your
+    own audiences and templates, reportgen.toml, a README and a CI workflow."""
+    written = new_project(folder)
+    click.echo(f"wrote {len(written)} files into {folder}")
+    click.echo(f"build it with: cd {folder} && reportgen build")
+
+
+@main.command()
+@click.argument("pdf", type=ANY_PATH)
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),

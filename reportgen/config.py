@@ -13,7 +13,6 @@ from reportgen.build.limits import MIN_MEMORY_MIB
 from reportgen.errors import DataError, Problem
 
 CONFIG_FILE = "reportgen.toml"
-DEFAULT_OUTPUT = Path("output")
 PYPROJECT = "pyproject.toml"
 AUDIENCE_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -26,7 +25,7 @@ class Settings:
     Pydantic would cost each of them a tenth of a second before it starts.
     """
 
-    data: Path | None = None
+    data: tuple[Path, ...] = ()
     templates: tuple[Path, ...] = ()
     out: Path | None = None
     audiences: tuple[str, ...] = ()
@@ -72,11 +71,13 @@ def load_settings(path: Path | None) -> Settings:
     return replace(Settings(), **values)
 
 
-def _file(raw: Any, base: Path) -> Path:
-    path = base / _string(raw)
-    if not path.is_file():
-        raise ValueError(f"no such file: {path}")
-    return path
+def _data(raw: Any, base: Path) -> tuple[Path, ...]:
+    """Data files or folders of them: one, as text, or a list."""
+    paths = tuple(base / _string(item) for item in ([raw] if isinstance(raw, str) else _list(raw)))
+    for path in paths:
+        if not path.exists():
+            raise ValueError(f"no such file or folder: {path}")
+    return paths
 
 
 def _folders(raw: Any, base: Path) -> tuple[Path, ...]:
@@ -119,7 +120,7 @@ def _list(raw: Any) -> list[Any]:
 
 
 _CHECKS: dict[str, Callable[[Any, Path], Any]] = {
-    "data": _file,
+    "data": _data,
     "templates": _folders,
     "out": lambda raw, base: base / _string(raw),
     "audiences": _audiences,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import click
 
 from reportgen.build import BuiltFile, Progress
+from reportgen.build.variants import VariantKey
 from reportgen.errors import ReportgenError, VariantsFailedError
 
 
@@ -20,45 +20,55 @@ class ConsoleProgress(Progress):
     def __init__(self, *, quiet: bool = False) -> None:
         self.quiet = quiet
         self.interactive = sys.stdout.isatty()
-        self.started_at: dict[str, float] = {}
 
-    def started(self, audience: str) -> None:
-        self.started_at[audience] = time.monotonic()
+    def waiting(self, message: str) -> None:
+        click.echo(message, err=True)
+
+    def started(self, key: VariantKey) -> None:
         if self.interactive and not self.quiet:
-            click.echo(f"  laying out {audience} ...")
+            click.echo(f"  laying out {key} ...")
 
-    def finished(self, audience: str, outcome: object) -> None:
-        seconds = time.monotonic() - self.started_at.get(audience, time.monotonic())
+    def finished(self, key: VariantKey, error: ReportgenError | None, seconds: float) -> None:
         if self.quiet:
             return
-        if isinstance(outcome, ReportgenError):
-            click.secho(f"failed    {audience} after {seconds:.1f} s", fg="red")
+        if error is not None:
+            click.secho(f"failed    {key} after {seconds:.1f} s", fg="red")
         else:
-            click.echo(f"laid out  {audience} in {seconds:.1f} s")
+            click.echo(f"laid out  {key} in {seconds:.1f} s")
 
-    def unchanged(self, audience: str) -> None:
+    def unchanged(self, key: VariantKey) -> None:
         if not self.quiet:
-            click.echo(f"unchanged {audience}")
+            click.echo(f"unchanged {key}")
 
 
 def print_results(results: Sequence[BuiltFile]) -> None:
+    if not results:
+        click.echo("nothing to build: no briefing is for the audiences selected")
     for built in results:
         noun = "page" if built.pages == 1 else "pages"
         verb = "wrote" if built.rebuilt else "kept "
         click.echo(f"{verb} {built.path} ({built.pages} {noun}, {built.size:,} bytes)")
 
 
+def print_stale(stale: Mapping[VariantKey, str]) -> None:
+    for key, reason in stale.items():
+        click.echo(f"stale {key}: {reason}")
+    if not stale:
+        click.echo("every output is up to date")
+
+
 def json_summary(results: Sequence[BuiltFile] = (), failure: ReportgenError | None = None) -> str:
     """A machine-readable summary of a build, for CI steps that read it."""
     failures: dict[str, str] = {}
     if isinstance(failure, VariantsFailedError):
-        failures = {audience: str(error) for audience, error in failure.failures.items()}
+        failures = {str(key): str(error) for key, error in failure.failures.items()}
     elif failure is not None:
         failures = {"*": str(failure)}
     summary = {
         "ok": failure is None,
         "outputs": [
             {
+                "briefing": built.briefing,
                 "audience": built.audience,
                 "file": str(built.path),
                 "pages": built.pages,

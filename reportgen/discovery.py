@@ -1,15 +1,69 @@
-"""Which audiences exist: profile files found by name, before any is read."""
+"""Which briefings and audiences exist: their files, found by name before any is read."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from reportgen.errors import AudienceError
+from reportgen.errors import ReportgenError, UnknownAudienceError
 from reportgen.resources import BUILTIN_AUDIENCES
 
 ItemT = TypeVar("ItemT")
+DATA_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """A briefing data file a build was given (or found in a folder it was given)."""
+
+    path: Path
+    name: str  # as messages and the manifest name it: relative to the current folder
+    sha256: str
+
+
+def find_data_files(paths: Sequence[Path], *, exclude: Sequence[Path] = ()) -> list[DataFile]:
+    """The data files named, and those found in the folders named (``*.yaml`` and ``*.yml``, in
+    sub-folders too, hidden ones left out), each once, sorted by name."""
+    skipped = {path.resolve() for path in exclude}
+    found: dict[Path, Path] = {}
+    for given in paths:
+        if given.is_dir():
+            inside = sorted(
+                path
+                for path in given.rglob("*")
+                if path.suffix in DATA_SUFFIXES
+                and path.is_file()
+                and not any(part.startswith(".") for part in path.relative_to(given).parts)
+                and not any(path.resolve().is_relative_to(skip) for skip in skipped)
+            )
+            if not inside:
+                raise ReportgenError(f"{given}: no briefing data files (*.yaml) in this folder")
+            found.update((path.resolve(), path) for path in inside)
+        elif given.is_file():
+            found[given.resolve()] = given
+        else:
+            raise ReportgenError(f"{given}: no such file or folder")
+    files = []
+    for path in found.values():
+        try:
+            with path.open("rb") as stream:
+                digest = hashlib.file_digest(stream, "sha256").hexdigest()
+        except OSError as error:
+            raise ReportgenError(f"{path}: cannot read file: {error.strerror}") from None
+        files.append(DataFile(path, display_name(path), digest))
+    return sorted(files, key=lambda file: file.name)
+
+
+def display_name(path: Path) -> str:
+    """A file as messages name it: relative to the current directory if it is under it, as a
+    user would type it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def find_profiles(template_dirs: Sequence[Path] = ()) -> dict[str, Path]:
@@ -32,7 +86,7 @@ def select(names: Sequence[str], available: dict[str, ItemT]) -> list[ItemT]:
         return list(available.values())
     unknown = [name for name in names if name not in available]
     if unknown:
-        raise AudienceError(
+        raise UnknownAudienceError(
             f"unknown audience {', '.join(map(repr, unknown))}; available: {', '.join(available)}"
         )
     return [available[name] for name in dict.fromkeys(names)]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 class ReportgenError(Exception):
@@ -53,6 +54,11 @@ class DataError(ReportgenError):
 
 class AudienceError(ReportgenError):
     """Raised when an audience is unknown or its profile does not fit the briefing."""
+
+
+class UnknownAudienceError(AudienceError):
+    """Raised when an audience named on the command line or in the settings does not exist: a
+    usage error, which the command line reports with exit status 2."""
 
 
 class TemplateError(ReportgenError):
@@ -112,17 +118,18 @@ class PageLimitError(BuildError):
 
 
 class VariantsFailedError(BuildError):
-    """Raised by a build when one or more variants failed; ``failures`` maps audience to error.
+    """Raised by a build when one or more variants failed; ``failures`` maps each failed
+    variant's key to its error.
 
     Raised after every variant was tried, so one run reports all failures.
     """
 
-    def __init__(self, failures: dict[str, ReportgenError]) -> None:
-        self.failures = failures
-        lines = [f"{audience}: {error}" for audience, error in failures.items()]
+    def __init__(self, failures: Mapping[Any, ReportgenError]) -> None:
+        self.failures = dict(failures)
+        lines = [f"{key}: {error}" for key, error in self.failures.items()]
         super().__init__("nothing was written; these variants failed:\n" + "\n".join(lines))
 
     def __reduce__(
         self,
-    ) -> tuple[type[VariantsFailedError], tuple[dict[str, ReportgenError]]]:
+    ) -> tuple[type[VariantsFailedError], tuple[dict[Any, ReportgenError]]]:
         return type(self), (self.failures,)  # as DataError.__reduce__

@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from reportgen.discovery import display_name, find_data_files
 from reportgen.errors import DataError, Problem, describe_characters
 from reportgen.models import Briefing
 
@@ -63,6 +64,28 @@ def load_briefing(path: Path) -> Briefing:
     return load_model(path, Briefing)
 
 
+def load_briefings(paths: Sequence[Path]) -> dict[str, Briefing]:
+    """Every briefing in ``paths`` (files, and folders of them), by file name as messages name
+    it. All are read before any problem is raised, and then every problem of every file is."""
+    problems: list[Problem] = []
+    briefings: dict[str, Briefing] = {}
+    owner: dict[str, str] = {}
+    for data in find_data_files(paths):
+        try:
+            briefing = load_briefing(data.path)
+        except DataError as error:
+            problems += error.problems
+            continue
+        if briefing.id in owner:
+            message = f"briefing id {briefing.id!r} is also the id of {owner[briefing.id]}"
+            problems.append(Problem(data.name, None, message, "id"))
+        owner.setdefault(briefing.id, data.name)
+        briefings[data.name] = briefing
+    if problems:
+        raise DataError(problems)
+    return briefings
+
+
 def load_model(path: Path, model: type[ModelT]) -> ModelT:
     """Read a YAML file into ``model``, reporting problems as ``file:line: field: message``."""
     display = display_name(path)
@@ -72,15 +95,6 @@ def load_model(path: Path, model: type[ModelT]) -> ModelT:
     except ValidationError as error:
         problems = [_locate(display, root, detail) for detail in error.errors()]
         raise DataError(sorted(problems, key=lambda p: (p.line or 0, p.field or ""))) from None
-
-
-def display_name(path: Path) -> str:
-    """A file as messages name it: relative to the current directory if it is under it, as a
-    user would type it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def _load(text: str, display: str, *, construct: bool) -> tuple[Any, yaml.Node]:

@@ -336,6 +336,11 @@ class Briefing(Model):
     keywords: tuple[ShortText, ...] = ()
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")] = "en"
     date: dt.date = Field(description="The briefing's date; also the PDF creation date.")
+    audiences: tuple[Identifier, ...] | None = Field(
+        default=None,
+        description="The audiences this briefing is built for, by name; every audience when "
+        "omitted.",
+    )
     sections: tuple[AnySection, ...] = Field(min_length=1)
     sources: tuple[Source, ...] = ()
 

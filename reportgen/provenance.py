@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
 from reportgen import versions
-from reportgen.audiences import Audience
+from reportgen.build.variants import VariantKey
 from reportgen.errors import ReportgenError
 from reportgen.models import Briefing
 from reportgen.pdf import EmbeddedFile
@@ -17,19 +15,22 @@ SOURCE_DATA_NAME = "briefing.json"
 BUILD_RECORD_NAME = "build-record.json"
 
 
-def embedded_files(
-    briefing: Briefing, audience: Audience, search_path: Sequence[Path]
-) -> tuple[EmbeddedFile, ...]:
-    """The audience's briefing as validated JSON, and the record of how the PDF was built.
+def tailored_data(briefing: Briefing) -> bytes:
+    """The briefing as a PDF carries it: validated JSON, after its audience's cut."""
+    return briefing.model_dump_json(round_trip=True, indent=2).encode() + b"\n"
 
-    The data is the *tailored* briefing: a public PDF carries nothing it does not show.
+
+def embedded_files(key: VariantKey, data: bytes, inputs_sha256: str) -> tuple[EmbeddedFile, ...]:
+    """The variant's briefing data (`tailored_data`) and the record of how the PDF was built.
+
+    The data is the *tailored* briefing: a public PDF carries nothing it does not show. The
+    record's digest is the one the manifest keeps for the PDF.
     """
-    data = briefing.model_dump_json(round_trip=True, indent=2).encode() + b"\n"
     record = {
-        "audience": audience.name,
-        "inputs_sha256": inputs_digest(data, audience, search_path),
-        "reportgen": versions.REPORTGEN,
-        "weasyprint": versions.weasyprint(),
+        "briefing": key.briefing,
+        "audience": key.audience,
+        "inputs_sha256": inputs_sha256,
+        "software": versions.software(),
     }
     return (
         EmbeddedFile(
@@ -41,7 +42,7 @@ def embedded_files(
         ),
         EmbeddedFile(
             name=BUILD_RECORD_NAME,
-            description="How this PDF was built: audience, digest of inputs, software versions",
+            description="How this PDF was built: variant, digest of inputs, software versions",
             content=json.dumps(record, indent=2, sort_keys=True).encode() + b"\n",
             media_type="application/json",
             relationship="Data",
@@ -49,29 +50,13 @@ def embedded_files(
     )
 
 
-def inputs_digest(data: bytes, audience: Audience, search_path: Sequence[Path]) -> str:
-    """SHA-256 over the data, the audience profile and every file on the template search path.
-
-    Paths enter the digest relative to their folder, so the same inputs give the same digest
-    on any machine and in any checkout.
-    """
-    digest = hashlib.sha256()
-    for part in (data, audience.model_dump_json().encode()):
-        digest.update(len(part).to_bytes(8, "big") + part)
-    for index, folder in enumerate(search_path):
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            name = f"{index}/{path.relative_to(folder).as_posix()}".encode()
-            content = path.read_bytes()
-            digest.update(len(name).to_bytes(8, "big") + name)
-            digest.update(len(content).to_bytes(8, "big") + content)
-    return digest.hexdigest()
-
-
 def extract(pdf_path: Path, out_dir: Path) -> list[Path]:
     """Write the files embedded in ``pdf_path`` into ``out_dir``; never overwrites a file."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    if not pdf_path.is_file():
+        raise ReportgenError(f"{pdf_path}: no such file")
     try:
         attachments = PdfReader(pdf_path).attachments
     except (OSError, PdfReadError) as error:

@@ -1,18 +1,26 @@
-"""``output/manifest.json``: what each PDF is, what it was built from, and whether it is current."""
+"""The output folder's manifest (format 2): what each variant's PDF is and was built from.
+
+Read before a build to decide what is current, written after it. Any damage to the file (not
+JSON, the wrong shape, an older format) is one clear error, and ``--force`` rebuilds past it.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from reportgen import versions
+from reportgen.build.variants import VariantKey
 from reportgen.errors import ReportgenError
 
 MANIFEST_NAME = "manifest.json"
-FORMAT = 1
+FORMAT = 2
+# A manifest of thousands of variants is a few MiB; a bigger file is not one of ours.
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+RECOVER = "rebuild with --force to replace it"
 
 
 class ManifestError(ReportgenError):
@@ -21,87 +29,183 @@ class ManifestError(ReportgenError):
 
 @dataclass(frozen=True)
 class Entry:
-    """One built PDF. ``inputs_sha256`` covers every input; ``sha256`` the PDF itself."""
+    """One built PDF and what it was built from.
 
+    ``inputs_sha256`` is the variant's digest of every input (also in the PDF's build record);
+    the other digests are its parts, kept so that ``--check`` can say which input changed, and
+    decide without parsing anything that a variant is current.
+    """
+
+    briefing: str
     audience: str
     file: str
     sha256: str
     bytes: int
     pages: int
     inputs_sha256: str
+    data_file: str  # as the build named it, relative to the folder it ran in
+    data_sha256: str  # the data file's bytes
+    content_sha256: str  # the data as this audience sees it (what the PDF embeds)
+    profile_file: str
+    profile_sha256: str
+    shared_sha256: str  # software, code and template folders: `SharedInputs.digest`
+    pdf_variant: str
+
+    @property
+    def key(self) -> VariantKey:
+        return VariantKey(self.briefing, self.audience)
 
 
-def load(path: Path) -> dict[str, Entry]:
-    """The entries of the manifest at ``path``, by audience; none if it does not exist."""
+@dataclass(frozen=True)
+class Source:
+    """A data file as last built: the briefing it holds and the audiences it declares."""
+
+    file: str
+    sha256: str
+    briefing: str
+    audiences: tuple[str, ...] | None  # None: every audience
+
+
+@dataclass(frozen=True)
+class Manifest:
+    entries: dict[VariantKey, Entry]
+    sources: dict[str, Source]  # by data file
+    inputs: dict[str, str]  # the shared inputs' table of the latest build (`SharedInputs.table`)
+
+
+EMPTY = Manifest({}, {}, {})
+
+
+def load(path: Path) -> Manifest:
+    """The manifest at ``path``; empty if there is none."""
     if not path.exists():
-        return {}
+        return EMPTY
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        if document.get("format") != FORMAT:
-            raise ManifestError(f"{path}: not a reportgen manifest of format {FORMAT}")
-        return {item["audience"]: Entry(**item) for item in document["outputs"]}
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise ManifestError(f"{path}: cannot read the manifest: {error}") from None
+        if not path.is_file():
+            raise ManifestError(f"{path}: not a file")
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise ManifestError(f"{path}: larger than {MAX_MANIFEST_BYTES} bytes")
+        document = json.loads(path.read_bytes().decode("utf-8"))
+    except ManifestError as error:
+        raise ManifestError(f"{error}; {RECOVER}") from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
+        reason = getattr(error, "strerror", None) or error
+        raise ManifestError(f"{path}: cannot read the manifest ({reason}); {RECOVER}") from None
+    return _parse(path, document)
 
 
-def dumps(entries: Iterable[Entry]) -> bytes:
+def _parse(path: Path, document: Any) -> Manifest:
+    if not isinstance(document, dict) or "format" not in document:
+        raise ManifestError(f"{path}: not a reportgen manifest; {RECOVER}")
+    if document["format"] != FORMAT:
+        raise ManifestError(
+            f"{path}: a manifest of format {document['format']!r}, made by an older or newer "
+            f"reportgen (this one reads format {FORMAT}); {RECOVER}"
+        )
+    try:
+        entries = [_record(Entry, item) for item in _list(document, "variants")]
+        sources = [_record(Source, item) for item in _list(document, "sources")]
+        inputs = document.get("inputs", {})
+        if not isinstance(inputs, dict) or not all(
+            isinstance(key, str) and isinstance(value, str) for key, value in inputs.items()
+        ):
+            raise ValueError("inputs: expected a table of strings")
+    except (ValueError, TypeError) as error:
+        raise ManifestError(f"{path}: damaged manifest ({error}); {RECOVER}") from None
+    return Manifest(
+        entries={entry.key: entry for entry in entries},
+        sources={source.file: source for source in sources},
+        inputs=dict(inputs),
+    )
+
+
+def _list(document: dict[str, Any], name: str) -> list[Any]:
+    value = document.get(name, [])
+    if not isinstance(value, list):
+        raise ValueError(f"{name}: expected a list")
+    return value
+
+
+def _record(kind: type[Any], item: Any) -> Any:
+    """A dataclass from a JSON object, every field present and of its declared type."""
+    if not isinstance(item, dict):
+        raise ValueError(f"expected an object, got {type(item).__name__}")
+    names = {field.name for field in fields(kind)}
+    if set(item) != names:
+        raise ValueError(f"fields {sorted(item)} are not {sorted(names)}")
+    for name, value in item.items():
+        if name == "audiences":
+            if value is not None and not (
+                isinstance(value, list) and all(isinstance(each, str) for each in value)
+            ):
+                raise ValueError("audiences: expected a list of names or null")
+        elif name in {"bytes", "pages"}:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name}: expected a whole number")
+        elif not isinstance(value, str):
+            raise ValueError(f"{name}: expected text")
+    if kind is Source and item["audiences"] is not None:
+        item = {**item, "audiences": tuple(item["audiences"])}
+    return kind(**item)
+
+
+def dumps(manifest: Manifest) -> bytes:
     """The manifest as bytes: sorted and free of dates, so equal builds give equal manifests."""
     document = {
         "format": FORMAT,
         "generator": f"reportgen {versions.REPORTGEN}",
-        "outputs": [asdict(entry) for entry in sorted(entries, key=lambda e: e.audience)],
+        "inputs": dict(sorted(manifest.inputs.items())),
+        "sources": [asdict(manifest.sources[name]) for name in sorted(manifest.sources)],
+        "variants": [asdict(manifest.entries[key]) for key in sorted(manifest.entries)],
     }
     return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
 
 
-def merge(paths: Sequence[Path]) -> list[Entry]:
-    """The entries of several manifests (one per shard); refuses two different PDFs for one
-    audience."""
-    merged: dict[str, Entry] = {}
-    origin: dict[str, Path] = {}
+def merge(paths: Sequence[Path]) -> Manifest:
+    """The manifests of several shards as one; refuses two different PDFs for one variant, or
+    shards built from different software, code or templates."""
+    entries: dict[VariantKey, Entry] = {}
+    sources: dict[str, Source] = {}
+    inputs: dict[str, str] = {}
+    origin: dict[object, Path] = {}
     for path in paths:
-        if not path.exists():
+        if not path.is_file():
             raise ManifestError(f"{path}: no such manifest")
-        for audience, entry in load(path).items():
-            if audience in merged and merged[audience] != entry:
+        manifest = load(path)
+        if manifest.inputs:
+            if inputs and manifest.inputs != inputs:
                 raise ManifestError(
-                    f"{path} and {origin[audience]} disagree about audience {audience!r}"
+                    f"{path} and {origin['inputs']} were built from different software, code "
+                    "or templates"
                 )
-            merged[audience], origin[audience] = entry, path
-    return list(merged.values())
+            inputs, origin["inputs"] = manifest.inputs, path
+        _merge_into(entries, manifest.entries, origin, path, "variant")
+        _merge_into(sources, manifest.sources, origin, path, "data file")
+    return Manifest(entries, sources, inputs)
 
 
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _merge_into(
+    merged: dict[Any, Any],
+    new: Mapping[Any, Any],
+    origin: dict[object, Path],
+    path: Path,
+    noun: str,
+) -> None:
+    for key, value in new.items():
+        if key in merged and merged[key] != value:
+            raise ManifestError(f"{path} and {origin[key]} disagree about {noun} {str(key)!r}")
+        merged[key], origin[key] = value, path
 
 
-class InputsDigest:
-    """SHA-256 of everything a variant's bytes depend on, from the files as they are on disk.
-
-    Hashing files rather than parsed data keeps the up-to-date check cheap: nothing is parsed,
-    validated or rendered to find that nothing changed. Paths enter relative to their folder,
-    so the digest is the same in any checkout.
-    """
-
-    def __init__(self, data: Path, search_path: Sequence[Path], pdf_variant: str | None) -> None:
-        shared = hashlib.sha256()
-        _add(shared, b"reportgen " + versions.REPORTGEN.encode())
-        _add(shared, b"weasyprint " + versions.weasyprint().encode())
-        _add(shared, b"variant " + (pdf_variant or "").encode())
-        _add(shared, data.read_bytes())
-        for index, folder in enumerate(search_path):
-            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-                _add(shared, f"{index}/{path.relative_to(folder).as_posix()}".encode())
-                _add(shared, path.read_bytes())
-        self._shared = shared
-
-    def for_profile(self, profile: Path) -> str:
-        digest = self._shared.copy()
-        _add(digest, profile.read_bytes())
-        return digest.hexdigest()
-
-
-def _add(digest: hashlib._Hash, part: bytes) -> None:
-    # Length-prefixed, so no two different sequences of parts hash alike.
-    digest.update(len(part).to_bytes(8, "big"))
-    digest.update(part)
+def updated(
+    previous: Manifest,
+    entries: Iterable[Entry],
+    sources: Iterable[Source],
+    inputs: Mapping[str, str],
+) -> Manifest:
+    """``previous`` with the variants and data files of a new build put in."""
+    return Manifest(
+        entries={**previous.entries, **{entry.key: entry for entry in entries}},
+        sources={**previous.sources, **{source.file: source for source in sources}},
+        inputs=dict(inputs),
+    )

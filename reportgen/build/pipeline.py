@@ -1,21 +1,22 @@
-"""The pipeline: load once, render and lay out every requested variant, then write them."""
+"""The pipeline: plan the variants, load what changed, lay out what is stale in warm workers,
+then write every output or none."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reportgen.build import manifest
+from reportgen.build.inputs import content_sha256, variant_digest
 from reportgen.build.limits import DEFAULT_LIMITS, Limits
-from reportgen.build.runner import Background, Task, run_all
-from reportgen.config import DEFAULT_OUTPUT
-from reportgen.discovery import find_profiles, select
+from reportgen.build.lock import output_lock
+from reportgen.build.output import remove_leftovers, write_all
+from reportgen.build.plan import DEFAULT_OUTPUT, DataFile, Plan, Status, make_plan
+from reportgen.build.variants import Shard, VariantKey
 from reportgen.errors import (
     NO_FONT_CAN_DRAW,
     AudienceError,
@@ -28,7 +29,7 @@ from reportgen.errors import (
     VariantsFailedError,
 )
 from reportgen.pdf.standards import PdfVariantName
-from reportgen.resources import BUILTIN_TEMPLATES, EXAMPLE_BRIEFING, template_search_path
+from reportgen.resources import BUILTIN_TEMPLATES
 
 # Only what deciding *whether* to build needs is imported above; parsing, templating and layout
 # load when there is something to build, so an up-to-date check or `--help` starts fast.
@@ -36,10 +37,48 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from reportgen.audiences import Audience
+    from reportgen.build.runner import Job, Outcome, WorkerPool
     from reportgen.models import Briefing
     from reportgen.pdf import PdfOptions, RenderedPdf
 
 logger = logging.getLogger(__name__)
+
+DataPaths = Path | Sequence[Path]
+
+
+@dataclass(frozen=True)
+class BuiltFile:
+    """A PDF a build covers: ``rebuilt`` is False when it was up to date and kept as it was."""
+
+    key: VariantKey
+    path: Path
+    pages: int
+    size: int
+    rebuilt: bool = True
+
+    @property
+    def briefing(self) -> str:
+        return self.key.briefing
+
+    @property
+    def audience(self) -> str:
+        return self.key.audience
+
+
+class Progress:
+    """Receives what a build is doing; the CLI subclasses it to print. Does nothing itself."""
+
+    def waiting(self, message: str) -> None:
+        """Another build holds the output folder; this one waits for it."""
+
+    def started(self, key: VariantKey) -> None:
+        """A variant's layout started."""
+
+    def finished(self, key: VariantKey, error: ReportgenError | None, seconds: float) -> None:
+        """A variant's layout ended, with the error it failed with (None when it succeeded)."""
+
+    def unchanged(self, key: VariantKey) -> None:
+        """A variant was up to date and kept."""
 
 
 @dataclass(frozen=True)
@@ -50,30 +89,16 @@ class Variant:
     briefing: Briefing
     html: str
 
-    @property
-    def file_name(self) -> str:
-        return output_name(self.briefing, self.audience)
 
-
-def output_name(briefing: Briefing, audience: Audience) -> str:
-    return f"{briefing.id}-{audience.name}.pdf"
-
-
-@dataclass(frozen=True)
-class BuiltFile:
-    """A PDF a build covers: ``rebuilt`` is False when it was up to date and kept as it was."""
-
-    audience: str
-    path: Path
-    pages: int
-    size: int
-    rebuilt: bool = True
+def _paths(data: DataPaths) -> list[Path]:
+    return [data] if isinstance(data, Path) else list(data)
 
 
 def render_variants(
-    data: Path, audience_names: Sequence[str] = (), template_dirs: Sequence[Path] = ()
+    data: DataPaths, audience_names: Sequence[str] = (), template_dirs: Sequence[Path] = ()
 ) -> list[Variant]:
-    """Load and validate ``data`` and render each audience's HTML; writes nothing."""
+    """Load and validate the briefings in ``data`` and render each variant's HTML; writes
+    nothing and lays nothing out."""
     from reportgen.templating import make_environment, render_html
 
     environment = make_environment(template_dirs)
@@ -84,109 +109,45 @@ def render_variants(
 
 
 def tailored_briefings(
-    data: Path, audience_names: Sequence[str] = (), template_dirs: Sequence[Path] = ()
+    data: DataPaths, audience_names: Sequence[str] = (), template_dirs: Sequence[Path] = ()
 ) -> list[tuple[Audience, Briefing]]:
-    """Load and validate ``data`` and the audiences, and cut the briefing for each."""
-    from reportgen.audiences import discover_audiences, tailor
-    from reportgen.loading import load_briefing
-
-    briefing = load_briefing(data)
-    found = discover_audiences(template_dirs)
-    audiences = select(audience_names, {name: profile for name, (profile, _) in found.items()})
-    tailored = []
-    for audience in audiences:
-        try:
-            tailored.append((audience, tailor(briefing, audience)))
-        except AudienceError as error:
-            raise AudienceError(f"{found[audience.name][1]}: {error}") from None
-    return tailored
-
-
-@dataclass(frozen=True)
-class Shard:
-    """Shard ``index`` of ``count`` (1-based): every variant falls in exactly one shard."""
-
-    index: int
-    count: int
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.index <= self.count:
-            raise ReportgenError(f"shard {self.index}/{self.count}: need 1 <= K <= N")
-
-    def take(self, names: Sequence[str]) -> list[str]:
-        # Round-robin over the sorted names: deterministic, and balanced to within one.
-        return [name for i, name in enumerate(sorted(names)) if i % self.count == self.index - 1]
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Which variants a build covers, their profile files and input digests, and the manifest."""
-
-    out_dir: Path
-    profiles: dict[str, Path]
-    digests: dict[str, str]
-    recorded: dict[str, manifest.Entry]
-
-    def current(self, audience: str) -> manifest.Entry | None:
-        """The manifest entry if the PDF on disk is up to date with its inputs, else None."""
-        return self.current_or_reason(audience)[0]
-
-    def current_or_reason(self, audience: str) -> tuple[manifest.Entry | None, str]:
-        entry = self.recorded.get(audience)
-        if entry is None:
-            return None, "not built yet (no manifest entry)"
-        path = self.out_dir / entry.file
-        if not path.is_file():
-            return None, f"{path} is missing"
-        if entry.inputs_sha256 != self.digests[audience]:
-            return None, "its inputs changed since it was built"
-        if manifest.file_sha256(path) != entry.sha256:
-            return None, f"{path} was modified after it was built"
-        return entry, "up to date"
-
-
-def plan(
-    data: Path,
-    audience_names: Sequence[str],
-    out_dir: Path,
-    template_dirs: Sequence[Path],
-    *,
-    pdf_variant: PdfVariantName | None = None,
-    shard: Shard | None = None,
-) -> Plan:
-    """What a build would cover, found from files alone: nothing is parsed or rendered."""
-    available = find_profiles(template_dirs)
-    names = [path.stem for path in select(audience_names, available)]
-    if shard is not None:
-        names = shard.take(names)
-    digest = manifest.InputsDigest(data, template_search_path(template_dirs), pdf_variant)
-    return Plan(
-        out_dir=out_dir,
-        profiles={name: available[name] for name in names},
-        digests={name: digest.for_profile(available[name]) for name in names},
-        recorded=manifest.load(out_dir / manifest.MANIFEST_NAME),
-    )
+    """Load and validate the briefings in ``data`` and the audiences, and cut each briefing for
+    each of its audiences."""
+    plan = make_plan(_paths(data), audience_names, DEFAULT_OUTPUT, template_dirs)
+    prepared, failures = _prepare(plan, list(plan.data_files))
+    if failures:
+        raise next(iter(failures.values()))
+    return [(variant.audience, variant.briefing) for variant in prepared.values()]
 
 
 def check(
-    data: Path = EXAMPLE_BRIEFING,
+    data: DataPaths,
     audience_names: Sequence[str] = (),
     out_dir: Path = DEFAULT_OUTPUT,
     template_dirs: Sequence[Path] = (),
     *,
     pdf_variant: PdfVariantName | None = None,
     shard: Shard | None = None,
-) -> dict[str, str]:
-    """Why each out-of-date variant needs building (empty when every output is current)."""
-    build_plan = plan(
-        data, audience_names, out_dir, template_dirs, pdf_variant=pdf_variant, shard=shard
+) -> dict[VariantKey, str]:
+    """Why each out-of-date variant needs building (empty when every output is current).
+
+    Data files unchanged since the last build are not even parsed; a changed one is loaded, to
+    know its variants and whether what each audience sees of it changed.
+    """
+    plan = make_plan(
+        _paths(data), audience_names, out_dir, template_dirs, pdf_variant=pdf_variant, shard=shard
     )
-    reasons = {name: build_plan.current_or_reason(name) for name in build_plan.profiles}
-    return {name: reason for name, (entry, reason) in reasons.items() if entry is None}
+    statuses, changed = _without_parsing(plan)
+    if changed:
+        prepared, failures = _prepare(plan, changed)
+        if failures:
+            raise VariantsFailedError(failures)
+        statuses |= {key: variant.status for key, variant in prepared.items()}
+    return {key: status.reason for key, status in sorted(statuses.items()) if not status.entry}
 
 
 def build(
-    data: Path = EXAMPLE_BRIEFING,
+    data: DataPaths,
     audience_names: Sequence[str] = (),
     out_dir: Path = DEFAULT_OUTPUT,
     template_dirs: Sequence[Path] = (),
@@ -197,222 +158,381 @@ def build(
     force: bool = False,
     shard: Shard | None = None,
     progress: Progress | None = None,
+    wait: bool = True,
 ) -> list[BuiltFile]:
-    """Build the PDF of each requested audience (all when none is named) into ``out_dir``.
+    """Build every variant of the briefings in ``data`` (files and folders of them): each
+    briefing for each requested audience it is for (all when none is named), into ``out_dir``.
 
     A variant whose inputs are unchanged and whose PDF still matches the manifest is kept
-    (unless ``force``). The others are laid out in parallel, ``jobs`` at a time (default: one
-    per CPU), each in its own process within ``limits``. A failing variant does not stop the
-    others, so one run reports every failure; but if any fails nothing is written, manifest
-    included, and earlier outputs stay exactly as they were.
+    (unless ``force``). The others are laid out by warm worker processes, ``jobs`` at a time
+    (default: one per CPU), each within ``limits``. A failing variant does not stop the others,
+    so one run reports every failure; but if any fails nothing is written, manifest included,
+    and earlier outputs stay exactly as they were. One build at a time writes to ``out_dir``:
+    another waits for it (or, without ``wait``, fails at once).
     """
-    from reportgen.build.output import write_atomically
-
     progress = progress or Progress()
-    build_plan = plan(
-        data, audience_names, out_dir, template_dirs, pdf_variant=pdf_variant, shard=shard
-    )
-    kept = {} if force else {name: build_plan.current(name) for name in build_plan.profiles}
-    stale = [name for name in build_plan.profiles if kept.get(name) is None]
-    laid_out = _lay_out_all(
-        data,
-        {name: build_plan.profiles[name] for name in stale},
-        template_dirs=template_dirs,
-        limits=limits,
-        pdf_variant=pdf_variant,
-        jobs=jobs,
-        progress=progress,
-    )
-
-    entries = dict(build_plan.recorded)
-    results = []
-    for name in build_plan.profiles:
-        entry = kept.get(name)
-        if entry is not None:
-            progress.unchanged(name)
-            results.append(BuiltFile(name, out_dir / entry.file, entry.pages, entry.bytes, False))
-            continue
-        file_name, pdf = laid_out[name]
-        target = out_dir / file_name
-        write_atomically(target, pdf.content)
-        entries[name] = manifest.Entry(
-            audience=name,
-            file=file_name,
-            sha256=hashlib.sha256(pdf.content).hexdigest(),
-            bytes=len(pdf.content),
-            pages=pdf.pages,
-            inputs_sha256=build_plan.digests[name],
+    with output_lock(out_dir, wait=wait, on_wait=progress.waiting):
+        remove_leftovers(out_dir)
+        plan = make_plan(
+            _paths(data),
+            audience_names,
+            out_dir,
+            template_dirs,
+            pdf_variant=pdf_variant,
+            shard=shard,
         )
-        results.append(BuiltFile(name, target, pdf.pages, len(pdf.content), True))
-    write_atomically(out_dir / manifest.MANIFEST_NAME, manifest.dumps(entries.values()))
-    return results
+        return _build(
+            plan,
+            template_dirs=template_dirs,
+            limits=limits,
+            jobs=jobs,
+            force=force,
+            progress=progress,
+        )
 
 
-def _lay_out_all(
-    data: Path,
-    profiles: dict[str, Path],
+def _build(
+    plan: Plan,
     *,
     template_dirs: Sequence[Path],
     limits: Limits,
-    pdf_variant: PdfVariantName | None,
     jobs: int | None,
+    force: bool,
     progress: Progress,
-) -> dict[str, tuple[str, RenderedPdf]]:
-    if not profiles:
-        return {}
-    from reportgen.pdf import render_pdf, warm_up
+) -> list[BuiltFile]:
+    statuses, changed = _without_parsing(plan)
+    stale_known = {key for key, status in statuses.items() if force or status.entry is None}
+    to_load = [data for data in plan.data_files if data in changed or _has(stale_known, plan, data)]
+    kept = {key: status.entry for key, status in statuses.items() if key not in stale_known}
+    sources = {data.name: plan.known(data) for data in plan.data_files if data not in to_load}
 
-    jobs = jobs or os.cpu_count() or 1
-    # Before the first layout can start, two things take most of a second: loading the data
-    # and rendering the templates (Pydantic, Jinja2, Babel), and importing WeasyPrint. Neither
-    # needs the other, so they run side by side: another process prepares the variants while
-    # this one imports WeasyPrint, and the layout processes are forked from this one.
-    preparing = Background(
-        partial(_prepare, limits=limits, pdf_variant=pdf_variant, jobs=jobs),
-        data,
-        tuple(profiles),
-        tuple(template_dirs),
-    )
-    try:
-        warm_up(BUILTIN_TEMPLATES, lay_out=len(profiles) > jobs)
-        prepared = preparing.result()
-    finally:
-        preparing.stop()
+    outcomes: dict[VariantKey, Outcome] = {}
+    prepared: dict[VariantKey, _Prepared] = {}
+    if to_load:
+        # The workers import WeasyPrint while this process loads and validates the data.
+        at_most = len(stale_known) + len(changed) * len(plan.profiles)
+        workers = max(1, min(jobs or os.cpu_count() or 1, at_most))
+        with _pool(workers, limits, lay_out_page=at_most > workers) as pool:
+            prepared, failures = _prepare(plan, to_load)
+            for variant in prepared.values():
+                if not force and variant.status.entry is not None:
+                    kept[variant.key] = variant.status.entry
+            layouts = [
+                variant.job(template_dirs, limits)
+                for key, variant in prepared.items()
+                if key not in kept
+            ]
+            outcomes = pool.run(
+                layouts,
+                on_start=progress.started,  # type: ignore[arg-type]
+                on_done=lambda outcome: _report(progress, outcome),
+            )
+        failures |= _failures(prepared, outcomes)
+        if failures:
+            raise VariantsFailedError(dict(sorted(failures.items())))
+        sources |= {data.name: prepared_source for data, prepared_source in _sources(prepared)}
 
-    # The user's template folders may hold their own stylesheets, fonts and images.
-    allowed_roots = (*template_dirs, BUILTIN_TEMPLATES, data.resolve().parent)
-    tasks = []
-    for name, variant in prepared.items():
-        if isinstance(variant.html, ReportgenError):
-            # Its template failed, so there is no layout; it still ends, and is reported.
-            progress.started(name)
-            progress.finished(name, variant.html)
+    results: list[BuiltFile] = []
+    files: dict[str, bytes] = {}
+    entries: list[manifest.Entry] = []
+    for key in sorted([*kept, *outcomes]):
+        if key in kept and key not in outcomes:
+            entry = kept[key]
+            assert entry is not None
+            progress.unchanged(key)
+            path = plan.out_dir / entry.file
+            results.append(BuiltFile(key, path, entry.pages, entry.bytes, rebuilt=False))
+            if key in prepared:  # loaded again: its data file's record is renewed
+                entries.append(prepared[key].entry(plan, entry.sha256, entry.bytes, entry.pages))
             continue
-        arguments = (variant.html, BUILTIN_TEMPLATES, allowed_roots, variant.options)
-        # The time the template took counts against the variant's time limit.
-        seconds = max(0.0, limits.seconds - variant.seconds)
-        tasks.append(Task(name, render_pdf, arguments, seconds))
-    outcomes = run_all(
-        tasks, jobs=jobs, limits=limits, on_start=progress.started, on_done=progress.finished
+        pdf = outcomes[key].value  # type: ignore[union-attr]
+        variant = prepared[key]
+        files[key.file_name] = pdf.content
+        entries.append(variant.entry(plan, _sha256(pdf.content), len(pdf.content), pdf.pages))
+        results.append(BuiltFile(key, plan.out_dir / key.file_name, pdf.pages, len(pdf.content)))
+    new_manifest = manifest.updated(
+        plan.recorded,
+        entries,
+        [source for source in sources.values() if source is not None],
+        plan.shared.table,
     )
-    failures: dict[str, ReportgenError] = {}
-    for name, variant in prepared.items():
-        outcome = outcomes.get(name, variant.html)
-        if isinstance(outcome, MissingGlyphsError):
-            failures[name] = _where_characters_are(
-                outcome, data, profiles[name], name, template_dirs
-            )
-        elif isinstance(outcome, FontNotFoundError):
-            from reportgen.loading import display_name
+    content = manifest.dumps(new_manifest)
+    manifest_path = plan.out_dir / manifest.MANIFEST_NAME
+    if files or not manifest_path.is_file() or manifest_path.read_bytes() != content:
+        write_all(plan.out_dir, {**files, manifest.MANIFEST_NAME: content})
+    return results
 
-            # The settings it names are in the audience's profile.
-            profile = display_name(profiles[name])
-            lines = [f"{profile}: {line}" for line in str(outcome).splitlines()]
-            failures[name] = FontNotFoundError("\n".join(lines))
-        elif isinstance(outcome, ReportgenError):
-            failures[name] = outcome
-        elif variant.page_limit is not None and outcome.pages > variant.page_limit:
-            failures[name] = PageLimitError(
-                f"audience {name!r} has a limit of {variant.page_limit} pages, "
-                f"but its PDF has {outcome.pages}"
-            )
-    if failures:
-        raise VariantsFailedError(failures)
-    return {name: (prepared[name].file_name, outcome) for name, outcome in outcomes.items()}
+
+def _has(keys: set[VariantKey], plan: Plan, data: DataFile) -> bool:
+    source = plan.known(data)
+    return source is not None and any(key.briefing == source.briefing for key in keys)
+
+
+def _sha256(content: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(content).hexdigest()
+
+
+def _without_parsing(plan: Plan) -> tuple[dict[VariantKey, Status], list[DataFile]]:
+    """The status of every variant of the data files unchanged since the last build, from the
+    manifest alone; and the data files that changed (or are new), which must be loaded."""
+    statuses: dict[VariantKey, Status] = {}
+    changed: list[DataFile] = []
+    for data in plan.data_files:
+        source = plan.known(data)
+        if source is None:
+            changed.append(data)
+            continue
+        for key in plan.in_shard(plan.keys_of(source.briefing, source.audiences)):
+            statuses[key] = plan.status(key, data)
+    return statuses, changed
+
+
+def _duplicate_ids(plan: Plan, loaded: dict[DataFile, Briefing]) -> list[Problem]:
+    """Two data files may not hold the same briefing: their PDFs would overwrite each other.
+    Files not loaded are known by the id the manifest recorded for them."""
+    owners: dict[str, list[str]] = {}
+    for data in plan.data_files:
+        source = plan.known(data)
+        found = loaded[data].id if data in loaded else source.briefing if source else None
+        if found is not None:
+            owners.setdefault(found, []).append(data.name)
+    return [
+        Problem(names[1], None, f"briefing id {briefing!r} is also the id of {names[0]}", "id")
+        for briefing, names in owners.items()
+        if len(names) > 1
+    ]
 
 
 @dataclass(frozen=True)
 class _Prepared:
-    """A variant ready for layout, in plain values: the process that lays it out has WeasyPrint
-    loaded, but not Pydantic and the models."""
+    """A variant loaded, tailored and digested, ready to be laid out."""
 
-    file_name: str
-    page_limit: int | None
-    options: PdfOptions
-    html: str | ReportgenError  # the error if the template failed
-    seconds: float  # how long the template took, out of the variant's time limit
+    key: VariantKey
+    data: DataFile
+    briefing: Briefing  # tailored: what this audience sees
+    audience: Audience
+    profile: Path
+    embedded_data: bytes
+    content_sha256: str
+    inputs_sha256: str
+    status: Status
+    declared: tuple[str, ...] | None  # the audiences the briefing declares
+    pdf_variant: PdfVariantName
+
+    def job(self, template_dirs: Sequence[Path], limits: Limits) -> Job:
+        from reportgen.build.runner import Job
+        from reportgen.pdf import PdfOptions
+        from reportgen.provenance import embedded_files
+
+        options = PdfOptions(
+            variant=self.pdf_variant,
+            embedded=embedded_files(self.key, self.embedded_data, self.inputs_sha256),
+            date=self.briefing.date,
+            fonts=tuple(
+                (f"theme.{setting.replace('-', '_')}", family)
+                for setting, family in self.audience.theme.fonts().items()
+            ),
+            max_pages=limits.max_pages,
+        )
+        # The user's template folders may hold their own stylesheets, fonts and images.
+        roots = (*template_dirs, BUILTIN_TEMPLATES, self.data.path.resolve().parent)
+        layout = LayoutJob(self.briefing, self.audience, tuple(template_dirs), roots, options)
+        return Job(self.key, lay_out, (layout,))
+
+    def entry(self, plan: Plan, sha256: str, size: int, pages: int) -> manifest.Entry:
+        return manifest.Entry(
+            briefing=self.key.briefing,
+            audience=self.key.audience,
+            file=self.key.file_name,
+            sha256=sha256,
+            bytes=size,
+            pages=pages,
+            inputs_sha256=self.inputs_sha256,
+            data_file=self.data.name,
+            data_sha256=self.data.sha256,
+            content_sha256=self.content_sha256,
+            profile_file=str(self.profile),
+            profile_sha256=plan.profile_sha256[self.key.audience],
+            shared_sha256=plan.shared.digest,
+            pdf_variant=plan.pdf_variant or "",
+        )
+
+
+def _sources(prepared: dict[VariantKey, _Prepared]) -> list[tuple[DataFile, manifest.Source]]:
+    seen: dict[str, tuple[DataFile, manifest.Source]] = {}
+    for variant in prepared.values():
+        seen[variant.data.name] = (
+            variant.data,
+            manifest.Source(
+                variant.data.name, variant.data.sha256, variant.key.briefing, variant.declared
+            ),
+        )
+    return list(seen.values())
 
 
 def _prepare(
-    data: Path,
-    names: Sequence[str],
-    template_dirs: tuple[Path, ...],
-    *,
-    limits: Limits,
-    pdf_variant: PdfVariantName | None,
-    jobs: int,
-) -> dict[str, _Prepared]:
-    """Load, validate and tailor the briefing for each audience, and render each template in a
-    process of its own, within ``limits``. Runs beside the importing of WeasyPrint."""
-    import time
+    plan: Plan, loading: Sequence[DataFile]
+) -> tuple[dict[VariantKey, _Prepared], dict[VariantKey, ReportgenError]]:
+    """Load and validate ``loading`` (every problem of every file reported at once), load the
+    selected audiences, and tailor, embed and digest each variant in the plan's shard."""
+    from reportgen.audiences import load_profiles, tailor
+    from reportgen.loading import load_briefing
+    from reportgen.provenance import tailored_data
 
-    # Imported here, once, rather than in each of the processes that render.
-    import reportgen.templating  # noqa: F401
-    from reportgen.pdf import PdfOptions
-    from reportgen.provenance import embedded_files
+    problems: list[Problem] = []
+    briefings: dict[DataFile, Briefing] = {}
+    for data in loading:
+        try:
+            briefings[data] = load_briefing(data.path)
+        except DataError as error:
+            problems += error.problems
+    problems += _duplicate_ids(plan, briefings)
+    for data, briefing in briefings.items():
+        # Only audiences that exist nowhere are an error: a briefing for `press` builds in a
+        # build that selected `public` only, as nothing.
+        if unknown := [name for name in briefing.audiences or () if name not in plan.available]:
+            problems.append(
+                Problem(
+                    data.name,
+                    None,
+                    f"no audience {', '.join(map(repr, unknown))}; "
+                    f"the audiences are {', '.join(plan.available)}",
+                    "audiences",
+                )
+            )
+    audiences = load_profiles(plan.profiles)
+    if problems:
+        raise DataError(problems)
 
-    variants = tailored_briefings(data, names, template_dirs)
-    started: dict[str, float] = {}
-    seconds: dict[str, float] = {}
-
-    def on_start(name: str) -> None:
-        started[name] = time.monotonic()
-
-    def on_done(name: str, outcome: object) -> None:
-        seconds[name] = time.monotonic() - started[name]
-
-    tasks = [
-        Task(audience.name, _render_html, (briefing, audience, template_dirs))
-        for audience, briefing in variants
-    ]
-    rendered = run_all(tasks, jobs=jobs, limits=limits, on_start=on_start, on_done=on_done)
-    search_path = template_search_path(template_dirs)
-    return {
-        audience.name: _Prepared(
-            file_name=output_name(briefing, audience),
-            page_limit=audience.page_limit,
-            options=PdfOptions(
-                variant=pdf_variant or audience.pdf_variant,
-                embedded=embedded_files(briefing, audience, search_path),
-                date=briefing.date,
-                fonts=tuple(
-                    (f"theme.{setting.replace('-', '_')}", family)
-                    for setting, family in audience.theme.fonts().items()
-                ),
-                max_pages=limits.max_pages,
-            ),
-            html=rendered[audience.name],
-            seconds=seconds[audience.name],
-        )
-        for audience, briefing in variants
-    }
+    prepared: dict[VariantKey, _Prepared] = {}
+    failures: dict[VariantKey, ReportgenError] = {}
+    for data, briefing in briefings.items():
+        for key in plan.in_shard(plan.keys_of(briefing.id, briefing.audiences)):
+            audience = audiences[key.audience]
+            try:
+                tailored = tailor(briefing, audience)
+            except AudienceError as error:
+                failures[key] = AudienceError(f"{plan.profiles[key.audience]}: {error}")
+                continue
+            embedded = tailored_data(tailored)
+            content = content_sha256(embedded)
+            digest = variant_digest(
+                plan.shared.digest,
+                plan.profile_sha256[key.audience],
+                content,
+                plan.pdf_variant or "",
+            )
+            prepared[key] = _Prepared(
+                key=key,
+                data=data,
+                briefing=tailored,
+                audience=audience,
+                profile=plan.profiles[key.audience],
+                embedded_data=embedded,
+                content_sha256=content,
+                inputs_sha256=digest,
+                status=plan.status(key, data, content),
+                declared=briefing.audiences,
+                pdf_variant=plan.pdf_variant or audience.pdf_variant,
+            )
+    return prepared, failures
 
 
-def _render_html(briefing: Briefing, audience: Audience, template_dirs: tuple[Path, ...]) -> str:
-    """One variant's template, in a process of its own: a runaway loop or a template that eats
-    memory meets the same limits as a layout."""
+@dataclass(frozen=True)
+class LayoutJob:
+    """What a worker needs to render and lay out one variant, sent to it pickled."""
+
+    briefing: Briefing
+    audience: Audience
+    template_dirs: tuple[Path, ...]
+    allowed_roots: tuple[Path, ...]
+    options: PdfOptions
+
+
+def lay_out(job: LayoutJob) -> RenderedPdf:
+    """Render one variant's templates and lay the HTML out as a PDF, in a worker: a runaway
+    template loop meets the same limits as a runaway layout."""
+    from reportgen.pdf import render_pdf
+
+    html = _render(job.briefing, job.audience, job.template_dirs)
+    return render_pdf(html, BUILTIN_TEMPLATES, job.allowed_roots, job.options)
+
+
+def _render(briefing: Briefing, audience: Audience, template_dirs: tuple[Path, ...]) -> str:
     from reportgen.templating import make_environment, render_html
 
     return render_html(briefing, audience, make_environment(template_dirs))
 
 
-def _where_characters_are(
-    error: MissingGlyphsError,
-    data: Path,
-    profile: Path,
-    audience_name: str,
-    template_dirs: Sequence[Path],
-) -> DataError:
+def warm_worker(*, lay_out_page: bool) -> None:
+    """What a worker does before its first job: import the templating and layout code, and
+    (when layouts will queue for a worker) lay out a small page, so that Fontconfig, Pango and
+    the fonts are loaded before the first real layout needs them."""
+    import reportgen.audiences
+    import reportgen.templating  # noqa: F401
+    from reportgen.pdf import warm_up
+
+    warm_up(BUILTIN_TEMPLATES, lay_out=lay_out_page)
+
+
+def _pool(workers: int, limits: Limits, *, lay_out_page: bool) -> WorkerPool:
+    from functools import partial
+
+    from reportgen.build.runner import WorkerPool
+
+    return WorkerPool(workers, limits, warm_up=partial(warm_worker, lay_out_page=lay_out_page))
+
+
+def _report(progress: Progress, outcome: Outcome) -> None:
+    from reportgen.build.runner import Failed
+
+    error = outcome.error if isinstance(outcome, Failed) else None
+    progress.finished(outcome.key, error, outcome.seconds)  # type: ignore[arg-type]
+
+
+def _failures(
+    prepared: dict[VariantKey, _Prepared], outcomes: dict[VariantKey, Outcome]
+) -> dict[VariantKey, ReportgenError]:
+    from reportgen.build.runner import Failed
+    from reportgen.loading import display_name
+
+    failures: dict[VariantKey, ReportgenError] = {}
+    for key, outcome in outcomes.items():
+        variant = prepared[key]
+        if isinstance(outcome, Failed):
+            error = outcome.error
+            if isinstance(error, MissingGlyphsError):
+                failures[key] = _where_characters_are(error, variant)
+            elif isinstance(error, FontNotFoundError):
+                # The settings it names are in the audience's profile.
+                profile = display_name(variant.profile)
+                lines = [f"{profile}: {line}" for line in str(error).splitlines()]
+                failures[key] = FontNotFoundError("\n".join(lines))
+            else:
+                failures[key] = error
+            continue
+        limit = variant.audience.page_limit
+        if limit is not None and outcome.value.pages > limit:
+            failures[key] = PageLimitError(
+                f"audience {key.audience!r} has a limit of {limit} pages, "
+                f"but its PDF has {outcome.value.pages}"
+            )
+    return failures
+
+
+def _where_characters_are(error: MissingGlyphsError, variant: _Prepared) -> DataError:
     """The data or profile lines that hold the characters no font can draw: the user's fix is
     there, or in a font added to the templates. Only values the variant shows count. Characters
     found in none came from a template (or a stylesheet's text-transform), and are named as
     such."""
     from reportgen.loading import find_characters
 
-    # The models were made in the preparing process; this failure is rare enough to make them
-    # again rather than send every variant's back.
-    ((audience, briefing),) = tailored_briefings(data, [audience_name], template_dirs)
-    files: list[tuple[Path, BaseModel]] = [(data, briefing), (profile, audience)]
+    files: list[tuple[Path, BaseModel]] = [
+        (variant.data.path, variant.briefing),
+        (variant.profile, variant.audience),
+    ]
     problems: list[Problem] = []
     found: set[str] = set()
     for path, shown in files:
@@ -435,16 +555,3 @@ def _strings(value: object) -> set[str]:
     if isinstance(value, list | tuple):
         return set().union(*(_strings(item) for item in value))
     return set()
-
-
-class Progress:
-    """Receives what a build is doing; the CLI subclasses it to print. Does nothing itself."""
-
-    def started(self, audience: str) -> None:
-        """A variant's layout started."""
-
-    def finished(self, audience: str, outcome: object) -> None:
-        """A variant's layout ended: ``outcome`` is its RenderedPdf or the error it raised."""
-
-    def unchanged(self, audience: str) -> None:
-        """A variant was up to date and kept."""

@@ -1,0 +1,46 @@
+"""One build at a time per output folder: an advisory lock on a file inside it."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from reportgen.errors import BuildError
+
+LOCK_NAME = ".reportgen.lock"
+
+
+class OutputLockedError(BuildError):
+    """Raised when another build holds the output folder and the caller would not wait."""
+
+
+@contextlib.contextmanager
+def output_lock(
+    out_dir: Path, *, wait: bool = True, on_wait: Callable[[str], None] = lambda message: None
+) -> Iterator[None]:
+    """Hold the output folder for one build: the manifest and the PDFs of two concurrent builds
+    must never mix. The second build waits (saying so through ``on_wait``), or with
+    ``wait=False`` fails at once. The lock is the kernel's (``flock``): it goes when the process
+    does, however it ends, so a killed build never leaves the folder locked."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(out_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as error:
+        raise BuildError(f"cannot use {out_dir} as the output folder: {error.strerror}") from None
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                raise OutputLockedError(
+                    f"another build is writing to {out_dir}; try again when it has finished "
+                    "(or leave out --no-wait to wait for it)"
+                ) from None
+            on_wait(f"waiting for another build writing to {out_dir} to finish ...")
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
