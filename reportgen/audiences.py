@@ -15,9 +15,9 @@ from pydantic import (
     model_validator,
 )
 
-from reportgen.discovery import find_profiles
+from reportgen.discovery import display_name, find_profiles
 from reportgen.errors import AudienceError, DataError, Problem
-from reportgen.loading import display_name, load_model
+from reportgen.loading import load_model
 from reportgen.models import Briefing, Identifier, Model, ShortText, Sourced, Text, Visibility
 from reportgen.pdf.standards import DEFAULT_VARIANT, PdfVariantName
 from reportgen.resources import BUILTIN_AUDIENCES

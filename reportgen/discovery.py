@@ -31,13 +31,15 @@ def find_data_files(paths: Sequence[Path], *, exclude: Sequence[Path] = ()) -> l
     found: dict[Path, Path] = {}
     for given in paths:
         if given.is_dir():
+            # An output folder inside a data folder is left out; one that holds it is not.
+            skip = [folder for folder in skipped if folder.is_relative_to(given.resolve())]
             inside = sorted(
                 path
                 for path in given.rglob("*")
                 if path.suffix in DATA_SUFFIXES
                 and path.is_file()
                 and not any(part.startswith(".") for part in path.relative_to(given).parts)
-                and not any(path.resolve().is_relative_to(skip) for skip in skipped)
+                and not any(path.resolve().is_relative_to(folder) for folder in skip)
             )
             if not inside:
                 raise ReportgenError(f"{given}: no briefing data files (*.yaml) in this folder")

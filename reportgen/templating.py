@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from babel.dates import format_date
@@ -14,14 +15,54 @@ from babel.numbers import format_decimal, format_percent
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
-from reportgen import charts
+from reportgen import charts, theming
 from reportgen.audiences import Audience, Theme
+from reportgen.context import plain
 from reportgen.errors import TemplateError
-from reportgen.models import Briefing, PartialDate, Source
+from reportgen.models import Briefing, BudgetResolutionSection, Source
 from reportgen.resources import BUILTIN_TEMPLATES, template_search_path
-from reportgen.theming import AssetFinder, theme_css
 
 BUILTIN_PREFIX = "builtin"
+
+# The functions a template is given, besides Jinja's own globals (range, dict, lipsum, cycler,
+# joiner, namespace). Each is a plain function returning text or Markup: a function's only
+# attributes are underscored (__globals__, __closure__...), which the sandbox refuses, so a
+# helper leads nowhere but to what it returns.
+HELPERS = (
+    "asset_url",
+    "theme_css",
+    "cite",
+    "full_citation",
+    "budget_chart",
+    "percent",
+    "number",
+    "long_date",
+    "month_year",
+)
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, refusing every name that starts with an underscore.
+
+    The sandbox already refuses such a name when the object has it; when it does not, Jinja
+    would say "no attribute", which tells a template author which private names exist and
+    reads as a typo rather than as the refusal it is. Data never has such names. An Undefined
+    is left to Jinja, so that ``a.__init__.__globals__`` reports the first refusal, not this one.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if attribute.startswith("_") and not isinstance(obj, jinja2.Undefined):
+            return self.unsafe_undefined(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if (
+            isinstance(argument, str)
+            and argument.startswith("_")
+            and not isinstance(obj, jinja2.Undefined)
+        ):
+            return self.unsafe_undefined(obj, argument)
+        return super().getitem(obj, argument)
 
 
 def make_environment(user_dirs: Sequence[Path] = ()) -> jinja2.Environment:
@@ -40,7 +81,7 @@ def make_environment(user_dirs: Sequence[Path] = ()) -> jinja2.Environment:
             jinja2.PrefixLoader({BUILTIN_PREFIX: jinja2.FileSystemLoader(str(BUILTIN_TEMPLATES))}),
         ]
     )
-    environment = ImmutableSandboxedEnvironment(
+    environment = _Sandbox(
         loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -48,9 +89,18 @@ def make_environment(user_dirs: Sequence[Path] = ()) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    find_asset = AssetFinder(template_search_path(user_dirs))
-    environment.globals["asset_url"] = find_asset
-    environment.globals["theme_css"] = lambda theme: theme_css(theme, find_asset)
+    find_asset = theming.AssetFinder(template_search_path(user_dirs))
+
+    # Wrapped, not handed over: templates must not reach the finder's folders (Path objects
+    # that read and write any file).
+    def asset_url(relative: str) -> str:
+        return find_asset(relative)
+
+    def theme_css(theme: object) -> Markup:
+        return theming.theme_css(_as_theme(theme), find_asset)
+
+    environment.globals["asset_url"] = asset_url
+    environment.globals["theme_css"] = theme_css
     return environment
 
 
@@ -59,19 +109,7 @@ def render_html(
 ) -> str:
     """Render one audience's variant of an already tailored briefing to an HTML string."""
     environment = environment or make_environment()
-    formats = _Formats(briefing.language)
-    context = {
-        "briefing": briefing,
-        "audience": audience,
-        "cite": _Citations(briefing, formats),
-        "budget_chart": lambda section: charts.budget_chart(
-            section, formats.percent, _chart_colours(audience.theme)
-        ),
-        "percent": formats.percent,
-        "number": formats.number,
-        "long_date": formats.long_date,
-        "month_year": formats.month_year,
-    }
+    context = template_context(briefing, audience)
     try:
         template = environment.get_template(audience.template)
         return template.render(context)
@@ -88,6 +126,22 @@ def render_html(
         raise TemplateError(
             f"{_template_location(error)}: {type(error).__name__}: {error}"
         ) from None
+
+
+def template_context(briefing: Briefing, audience: Audience) -> dict[str, object]:
+    """What a template is given, besides the environment's globals.
+
+    ``briefing`` and ``audience`` as plain read-only data (see `reportgen.context`), and the
+    helpers, which keep the models to themselves and return only text or Markup.
+    """
+    formats = _formats(briefing.language)
+    return {
+        "briefing": plain(briefing),
+        "audience": plain(audience),
+        **formats,
+        **_citations(briefing),
+        "budget_chart": _budget_chart(briefing, audience.theme, formats["percent"]),
+    }
 
 
 def _search_path(environment: jinja2.Environment) -> list[str]:
@@ -122,6 +176,24 @@ def _template_location(error: BaseException) -> str:
     return f"{frames[-1].filename}:{frames[-1].lineno}"
 
 
+def _id_of(value: object, helper: str, what: str) -> str:
+    """The id of a plain section or source a template passes back to a helper."""
+    identifier = value.get("id") if isinstance(value, Mapping) else None
+    if not isinstance(identifier, str):
+        raise TemplateError(f"{helper}() takes {what}, not {type(value).__name__}")
+    return identifier
+
+
+def _as_theme(value: object) -> Theme:
+    """A Theme again from the plain one a template passes back, checked as when it loaded.
+
+    Checked again because a template could as well pass a dict of its own making.
+    """
+    if not isinstance(value, Mapping):
+        raise TemplateError(f"theme_css() takes a theme such as audience.theme, not {value!r}")
+    return Theme.model_validate({name: value[name] for name in Theme.model_fields if name in value})
+
+
 def _chart_colours(theme: Theme) -> charts.ChartColours:
     chosen = {
         "primary": theme.primary,
@@ -131,63 +203,94 @@ def _chart_colours(theme: Theme) -> charts.ChartColours:
     return charts.ChartColours(**{name: value for name, value in chosen.items() if value})
 
 
-class _Formats:
+def _budget_chart(
+    briefing: Briefing, theme: Theme, format_percent: Callable[[Decimal], str]
+) -> Callable[[object], Markup]:
+    budgets = {
+        section.id: section
+        for section in briefing.sections
+        if isinstance(section, BudgetResolutionSection)
+    }
+    colours = _chart_colours(theme)
+
+    def budget_chart(section: object) -> Markup:
+        # Only the id is read from what the template passes: the chart is drawn from the model,
+        # so its figures are the computed ones whatever the template hands in.
+        section_id = _id_of(section, "budget_chart", "a budget_resolution section")
+        if section_id not in budgets:
+            raise TemplateError(f"budget_chart(): no budget_resolution section {section_id!r}")
+        return charts.budget_chart(budgets[section_id], format_percent, colours)
+
+    return budget_chart
+
+
+def _formats(language: str) -> dict[str, Callable[[Any], str]]:
     """Numbers and dates written the way the briefing's language writes them (CLDR via Babel)."""
+    locale = language.replace("-", "_")
 
-    def __init__(self, language: str) -> None:
-        self.locale = language.replace("-", "_")
-
-    def percent(self, value: Decimal | int) -> str:
+    def percent(value: Decimal | int) -> str:
         # decimal_quantization=False: 12.5 stays 12.5 %, not a rounded 12 %.
-        return format_percent(Decimal(value) / 100, locale=self.locale, decimal_quantization=False)
+        return format_percent(Decimal(value) / 100, locale=locale, decimal_quantization=False)
 
-    def number(self, value: Decimal | int) -> str:
-        return format_decimal(value, locale=self.locale)
+    def number(value: Decimal | int) -> str:
+        return format_decimal(value, locale=locale)
 
-    def long_date(self, value: dt.date) -> str:
-        return format_date(value, format="long", locale=self.locale)
+    def long_date(value: dt.date) -> str:
+        return format_date(value, format="long", locale=locale)
 
-    def month_year(self, value: PartialDate) -> str:
-        if value.month is None:
-            return str(value.year)
-        return format_date(dt.date(value.year, value.month, 1), "MMMM y", locale=self.locale)
+    def month_year(value: Mapping[str, object]) -> str:
+        """A partial date (``event.date``): "September 2015", or the year alone."""
+        year = value.get("year") if isinstance(value, Mapping) else None
+        month = value.get("month") if isinstance(value, Mapping) else None
+        if not isinstance(year, int) or not (month is None or isinstance(month, int)):
+            raise TemplateError(f"month_year() takes a date such as event.date, not {value!r}")
+        if month is None:
+            return str(year)
+        return format_date(dt.date(year, month, 1), "MMMM y", locale=locale)
+
+    return {"percent": percent, "number": number, "long_date": long_date, "month_year": month_year}
 
 
-class _Citations:
-    """Called from templates as ``cite(ids)``: footnote markup for each source cited.
+def _citations(briefing: Briefing) -> dict[str, Callable[[Any], Markup]]:
+    """``cite(ids)``: footnote markup for each source cited; ``full_citation(source)``.
 
     The first citation of a source gives it in full; later ones a short form, as a careful
     editor would. Rendering order is document order, so "first" means first on the page.
     """
+    sources = {source.id: source for source in briefing.sources}
+    cited: set[str] = set()
 
-    def __init__(self, briefing: Briefing, formats: _Formats) -> None:
-        self._sources = {source.id: source for source in briefing.sources}
-        self._formats = formats
-        self._cited: set[str] = set()
-
-    def __call__(self, source_ids: Iterable[str]) -> Markup:
+    def cite(source_ids: Iterable[str]) -> Markup:
         notes = []
         for source_id in source_ids:
-            source = self._sources[source_id]
-            text = self.short(source) if source_id in self._cited else self.full(source)
-            self._cited.add(source_id)
+            source = sources[source_id]
+            text = _short(source) if source_id in cited else _full(source)
+            cited.add(source_id)
             notes.append(Markup('<span class="footnote">{}</span>').format(text))
         return Markup("").join(notes)
 
-    @staticmethod
-    def short(source: Source) -> str:
-        return source.short_title or source.reference or source.title
+    def full_citation(source: object) -> Markup:
+        source_id = _id_of(source, "full_citation", "a source such as one of briefing.sources")
+        if source_id not in sources:
+            raise TemplateError(f"full_citation(): no source {source_id!r} in this briefing")
+        return _full(sources[source_id])
 
-    @staticmethod
-    def full(source: Source) -> Markup:
-        parts: list[Markup | str] = [
-            Markup("<cite>{}</cite>").format(source.title),
-            source.publisher,
-        ]
-        if source.year:
-            parts.append(str(source.year))
-        if source.reference:
-            parts.append(source.reference)
-        if source.url:
-            parts.append(Markup('<span class="url">{}</span>').format(str(source.url)))
-        return Markup(". ").join(escape(part) for part in parts) + "."
+    return {"cite": cite, "full_citation": full_citation}
+
+
+def _short(source: Source) -> str:
+    return source.short_title or source.reference or source.title
+
+
+def _full(source: Source) -> Markup:
+    parts: list[Markup | str] = [
+        Markup("<cite>{}</cite>").format(source.title),
+        source.publisher,
+    ]
+    if source.year:
+        parts.append(str(source.year))
+    if source.reference:
+        parts.append(source.reference)
+    if source.url:
+        parts.append(Markup('<span class="url">{}</span>').format(str(source.url)))
+    return Markup(". ").join(escape(part) for part in parts) + "."

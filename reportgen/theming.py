@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from markupsafe import Markup
@@ -15,22 +15,24 @@ class AssetFinder:
     """Finds a file by its path relative to the template folders, earlier folders first.
 
     The same order as templates, so a user's ``style/briefing.css`` replaces the built-in one.
+    Templates get a plain function that calls this one, never the finder: its folders are
+    Path objects, which read and write any file.
     """
 
     def __init__(self, search_path: Sequence[Path]) -> None:
-        self.search_path = [folder.resolve() for folder in search_path]
+        self._folders = tuple(folder.resolve() for folder in search_path)
 
     def __call__(self, relative: str) -> str:
         """The ``file:`` URL of ``relative`` in the first folder that has it."""
-        for folder in self.search_path:
+        for folder in self._folders:
             candidate = (folder / relative).resolve()
             if candidate.is_relative_to(folder) and candidate.is_file():
                 return candidate.as_uri()
-        searched = ", ".join(str(folder) for folder in self.search_path)
+        searched = ", ".join(str(folder) for folder in self._folders)
         raise TemplateError(f"asset {relative!r} not found; searched: {searched}")
 
 
-def theme_css(theme: Theme, find_asset: AssetFinder) -> Markup:
+def theme_css(theme: Theme, find_asset: Callable[[str], str]) -> Markup:
     """A ``:root`` rule setting the custom properties the built-in stylesheet reads.
 
     Safe to emit unescaped: every value was checked against a strict pattern when the profile

@@ -27,7 +27,10 @@ def run(*args: str) -> Result:
 
 
 @pytest.fixture(autouse=True)
-def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _in_a_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipped_data: Path) -> None:
+    """Each test runs in a briefings project of its own: a data/ folder with the shipped data."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / shipped_data.name).write_bytes(shipped_data.read_bytes())
     monkeypatch.chdir(tmp_path)
 
 
@@ -93,7 +96,7 @@ def test_validate_a_given_file(tmp_path: Path, shipped_text: str, write_yaml: Wr
     path = write_yaml(tmp_path, shipped_text, "mine.yaml")
     result = run("validate", str(path))
     assert result.exit_code == 0
-    assert result.stdout.startswith(str(path))
+    assert result.stdout.startswith("mine.yaml: valid")
 
 
 def test_validate_broken_file_reports_lines_without_traceback(
@@ -138,10 +141,33 @@ def test_debug_lets_the_error_through(
     assert isinstance(result.exception, DataError)
 
 
-def test_validate_missing_file_is_a_usage_error() -> None:
-    result = run("validate", "nowhere.yaml")
-    assert result.exit_code == 2
-    assert "nowhere.yaml" in result.stderr
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", "nowhere.yaml"],
+        ["build", "--data", "nowhere.yaml"],
+        ["build", "--templates", "nowhere"],
+        ["audiences", "--templates", "nowhere"],
+        ["extract", "nowhere.pdf"],
+        ["--config", "nowhere.toml", "build"],
+    ],
+)
+def test_a_missing_file_or_folder_is_one_line_naming_it(args: list[str]) -> None:
+    result = run(*args)
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: nowhere")
+    assert "no such" in line
+
+
+def test_no_data_outside_a_project_says_how_to_start_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path / "data")
+    result = run("build")
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert "reportgen new" in line
 
 
 def test_unknown_option_is_a_usage_error() -> None:
@@ -154,9 +180,9 @@ def test_unknown_command_is_a_usage_error() -> None:
     assert run("publish").exit_code == 2
 
 
-def test_build_unknown_audience(tmp_path: Path) -> None:
+def test_build_unknown_audience_is_a_usage_error(tmp_path: Path) -> None:
     result = run("build", "--out", str(tmp_path / "out"), "--audience", "nosuch")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "nosuch" in result.stderr
     assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
@@ -167,7 +193,8 @@ def test_build_one_audience(tmp_path: Path) -> None:
     result = run("build", "--out", str(out), "--audience", "executive")
     assert result.exit_code == 0, result.output
     written = out / "mexico-multilateral-human-rights-executive.pdf"
-    assert sorted(out.iterdir()) == [out / "manifest.json", written]
+    visible = sorted(path for path in out.iterdir() if not path.name.startswith("."))
+    assert visible == [out / "manifest.json", written]
     (line,) = [line for line in result.stdout.splitlines() if line.startswith("wrote")]
     assert str(written) in line
     pages = len(PdfReader(written).pages)
@@ -227,7 +254,7 @@ def test_an_up_to_date_build_loads_nothing_it_does_not_need(tmp_path: Path) -> N
     )
     result = run_python(code, tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "unchanged executive" in result.stdout
+    assert "unchanged mexico-multilateral-human-rights/executive" in result.stdout
 
 
 def test_python_dash_m(tmp_path: Path) -> None:

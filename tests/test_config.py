@@ -67,7 +67,9 @@ def test_settings_are_defaults_and_flags_override_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "reportgen.toml").write_text('audiences = ["executive"]\nout = "from-config"\n')
+    (tmp_path / "reportgen.toml").write_text(
+        f'data = ["{EXAMPLE_BRIEFING}"]\naudiences = ["executive"]\nout = "from-config"\n'
+    )
 
     result = run("build")
     assert result.exit_code == 0, result.output
@@ -103,12 +105,15 @@ def test_limits_come_from_settings_and_a_flag_overrides_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "reportgen.toml").write_text('audiences = ["public"]\nmax_pages = 2\n')
+    (tmp_path / "reportgen.toml").write_text(
+        f'data = "{EXAMPLE_BRIEFING}"\naudiences = ["public"]\nmax_pages = 2\n'
+    )
     result = run("build")
     assert result.exit_code == 1
-    assert "public: the PDF would have" in result.output
+    assert "mexico-multilateral-human-rights/public: the PDF would have" in result.output
     assert "the cap is 2" in result.output
-    assert not (tmp_path / "output").exists()
+    # Nothing is written; the folder may exist, holding only the (hidden) lock file.
+    assert [path.name for path in (tmp_path / "output").glob("*")] in ([], [".reportgen.lock"])
 
     result = run("build", "--max-pages", "50")
     assert result.exit_code == 0, result.output

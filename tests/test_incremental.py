@@ -11,13 +11,31 @@ from click.testing import CliRunner, Result
 
 from reportgen.build import Progress, Shard, build, check
 from reportgen.build.manifest import MANIFEST_NAME, ManifestError, load, merge
+from reportgen.build.variants import VariantKey
 from reportgen.cli import main
 from reportgen.errors import ReportgenError, VariantsFailedError
 from reportgen.resources import EXAMPLE_BRIEFING
 
+BRIEFING = "mexico-multilateral-human-rights"
+
 
 def run(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args))
+    return CliRunner().invoke(main, ["--config", str(SETTINGS), *args])
+
+
+def key(audience: str) -> VariantKey:
+    return VariantKey(BRIEFING, audience)
+
+
+@pytest.fixture(autouse=True)
+def _settings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The command-line tests build the shipped briefing, named by a settings file."""
+    global SETTINGS  # noqa: PLW0603
+    SETTINGS = tmp_path_factory.mktemp("settings") / "reportgen.toml"
+    SETTINGS.write_text(f'data = "{EXAMPLE_BRIEFING}"\n')
+
+
+SETTINGS = Path()
 
 
 @pytest.fixture
@@ -45,17 +63,17 @@ def build_brief(project: tuple[Path, Path, Path], **options: object) -> bool:
 
 def test_manifest_lists_every_output_with_its_digests(tmp_path: Path) -> None:
     built = build(EXAMPLE_BRIEFING, ["executive", "public"], tmp_path)
-    entries = load(tmp_path / MANIFEST_NAME)
-    assert sorted(entries) == ["executive", "public"]
+    entries = load(tmp_path / MANIFEST_NAME).entries
+    assert sorted(entries) == [key("executive"), key("public")]
     for item in built:
-        entry = entries[item.audience]
+        entry = entries[item.key]
         content = item.path.read_bytes()
         assert entry.file == item.path.name
         assert entry.sha256 == hashlib.sha256(content).hexdigest()
         assert entry.bytes == len(content)
         assert entry.pages == item.pages
         assert len(entry.inputs_sha256) == 64
-    assert entries["executive"].inputs_sha256 != entries["public"].inputs_sha256
+    assert entries[key("executive")].inputs_sha256 != entries[key("public")].inputs_sha256
 
 
 def test_unchanged_inputs_are_not_rebuilt_and_force_rebuilds(
@@ -82,13 +100,15 @@ def test_a_changed_input_makes_its_variant_stale(
         "profile": (looks / "audiences" / "brief.yaml", "Brief.", "Brief!"),
     }
     if change == "template":
-        (looks / "executive.html.j2").write_text('{% extends "builtin/executive.html.j2" %}')
+        path = looks / "executive.html.j2"
+        path.write_text('{% extends "builtin/executive.html.j2" %}')
     else:
         path, old, new = edits[change]
         path.write_text(path.read_text().replace(old, new, 1))
-    assert check(data, ["brief"], out, [looks]) == {
-        "brief": "its inputs changed since it was built"
-    }
+    (reason,) = check(data, ["brief"], out, [looks]).values()
+    # The reason names the file that changed.
+    assert reason.startswith("changed since it was built: ")
+    assert path.name in reason
     assert build_brief(project) is True
     assert check(data, ["brief"], out, [looks]) == {}
 
@@ -97,7 +117,7 @@ def test_check_exit_codes_and_reasons(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = run("build", "--check", "--out", str(out), "--audience", "executive")
     assert result.exit_code == 1
-    assert "stale executive: not built yet" in result.output
+    assert f"stale {BRIEFING}/executive: not built yet" in result.output
 
     assert run("build", "--out", str(out), "--audience", "executive").exit_code == 0
     result = run("build", "--check", "--out", str(out), "--audience", "executive")
@@ -107,7 +127,7 @@ def test_check_exit_codes_and_reasons(tmp_path: Path) -> None:
     pdf.write_bytes(pdf.read_bytes() + b"\n")
     result = run("build", "--check", "--out", str(out), "--audience", "executive")
     assert result.exit_code == 1
-    assert "was modified after it was built" in result.output
+    assert "was changed after it was built" in result.output
 
     pdf.unlink()
     result = run("build", "--check", "--out", str(out), "--audience", "executive")
@@ -117,7 +137,7 @@ def test_check_exit_codes_and_reasons(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("count", [1, 2, 3, 4, 7])
 def test_shards_cover_every_variant_exactly_once(count: int) -> None:
-    names = [f"audience-{n}" for n in range(11)]
+    names = [VariantKey(f"briefing-{n % 3}", f"audience-{n}") for n in range(11)]
     shares = [Shard(index, count).take(names) for index in range(1, count + 1)]
     assert sorted(name for share in shares for name in share) == sorted(names)
     assert max(map(len, shares)) - min(map(len, shares)) <= 1
@@ -144,7 +164,7 @@ def test_sharded_builds_merge_into_one_manifest(tmp_path: Path) -> None:
         str(merged),
     )
     assert result.exit_code == 0, result.output
-    assert sorted(load(merged)) == ["delegation", "executive", "public"]
+    assert sorted(load(merged).entries) == [key("delegation"), key("executive"), key("public")]
 
 
 def test_merge_refuses_manifests_that_disagree(tmp_path: Path) -> None:
@@ -167,11 +187,11 @@ def test_rebuild_into_a_fresh_folder_is_byte_identical_with_the_same_manifest(
 
 class Recorder(Progress):
     def __init__(self) -> None:
-        self.finished_ok: list[str] = []
+        self.finished_ok: list[VariantKey] = []
 
-    def finished(self, audience: str, outcome: object) -> None:
-        if not isinstance(outcome, ReportgenError):
-            self.finished_ok.append(audience)
+    def finished(self, key: VariantKey, error: ReportgenError | None, seconds: float) -> None:
+        if error is None:
+            self.finished_ok.append(key)
 
 
 def test_a_failing_variant_is_reported_while_the_others_finish(
@@ -189,9 +209,10 @@ def test_a_failing_variant_is_reported_while_the_others_finish(
     recorder = Recorder()
     with pytest.raises(VariantsFailedError) as caught:
         build(data, ["broken", "brief"], out, [looks], progress=recorder, jobs=1)
-    assert list(caught.value.failures) == ["broken"]
-    assert recorder.finished_ok == ["brief"]
-    assert not out.exists()  # nothing written: not the good PDF, not a manifest
+    assert list(caught.value.failures) == [key("broken")]
+    assert recorder.finished_ok == [key("brief")]
+    # Nothing written: not the good PDF, not a manifest; only the lock file may be there.
+    assert [path.name for path in out.glob("*")] in ([], [".reportgen.lock"])
 
 
 def test_json_summary(tmp_path: Path) -> None:
@@ -204,6 +225,9 @@ def test_json_summary(tmp_path: Path) -> None:
     assert output["audience"] == "executive"
     assert output["rebuilt"] is True
 
-    result = run("build", "--json", "--out", str(tmp_path), "--audience", "nosuch")
+    output = tmp_path / "out"
+    result = run("build", "--json", "--out", str(output), "--max-pages", "1")
     assert result.exit_code == 1
-    assert json.loads(result.stdout)["ok"] is False
+    summary = json.loads(result.stdout)
+    assert summary["ok"] is False
+    assert f"{BRIEFING}/delegation" in summary["failures"]

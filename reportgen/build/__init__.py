@@ -3,17 +3,18 @@
 from reportgen.build.pipeline import (
     BuiltFile,
     Progress,
-    Shard,
     build,
     check,
     render_variants,
     tailored_briefings,
 )
+from reportgen.build.variants import Shard, VariantKey
 
 __all__ = [
     "BuiltFile",
     "Progress",
     "Shard",
+    "VariantKey",
     "build",
     "check",
     "render_variants",

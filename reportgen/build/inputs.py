@@ -64,8 +64,11 @@ class SharedInputs:
         self.folders["builtin"] = BUILTIN_TEMPLATES
         table = {f"software/{name}": version for name, version in versions.software().items()}
         for label, folder in self.folders.items():
-            skip = excluded | ({RESOURCES} if label == "code" else set())
-            for path in _files(folder.resolve(), skip):
+            root = folder.resolve()
+            # Left out only when inside the folder: an output folder holding it is no matter.
+            skip = {path for path in excluded if path.is_relative_to(root) and path != root}
+            skip |= {RESOURCES} if label == "code" else set()
+            for path in _files(root, skip):
                 table[f"{label}/{path.relative_to(folder.resolve()).as_posix()}"] = file_sha256(
                     path
                 )

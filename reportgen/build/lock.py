@@ -1,4 +1,4 @@
-"""One build at a time per output folder: an advisory lock on a file inside it."""
+"""One build at a time per output folder: an advisory lock on the folder itself."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from reportgen.errors import BuildError
-
-LOCK_NAME = ".reportgen.lock"
 
 
 class OutputLockedError(BuildError):
@@ -23,11 +21,15 @@ def output_lock(
 ) -> Iterator[None]:
     """Hold the output folder for one build: the manifest and the PDFs of two concurrent builds
     must never mix. The second build waits (saying so through ``on_wait``), or with
-    ``wait=False`` fails at once. The lock is the kernel's (``flock``): it goes when the process
-    does, however it ends, so a killed build never leaves the folder locked."""
+    ``wait=False`` fails at once.
+
+    The lock is the kernel's (``flock``) on the folder itself: no lock file appears among the
+    outputs, and the lock goes when the process does, however it ends, so a killed build never
+    leaves the folder locked.
+    """
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(out_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        descriptor = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as error:
         raise BuildError(f"cannot use {out_dir} as the output folder: {error.strerror}") from None
     try:

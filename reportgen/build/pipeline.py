@@ -15,8 +15,9 @@ from reportgen.build.inputs import content_sha256, variant_digest
 from reportgen.build.limits import DEFAULT_LIMITS, Limits
 from reportgen.build.lock import output_lock
 from reportgen.build.output import remove_leftovers, write_all
-from reportgen.build.plan import DEFAULT_OUTPUT, DataFile, Plan, Status, make_plan
+from reportgen.build.plan import DEFAULT_OUTPUT, Plan, Status, make_plan
 from reportgen.build.variants import Shard, VariantKey
+from reportgen.discovery import DataFile, find_profiles, select
 from reportgen.errors import (
     NO_FONT_CAN_DRAW,
     AudienceError,
@@ -89,6 +90,14 @@ class Variant:
     briefing: Briefing
     html: str
 
+    @property
+    def key(self) -> VariantKey:
+        return VariantKey(self.briefing.id, self.audience.name)
+
+    @property
+    def file_name(self) -> str:
+        return self.key.file_name
+
 
 def _paths(data: DataPaths) -> list[Path]:
     return [data] if isinstance(data, Path) else list(data)
@@ -114,7 +123,9 @@ def tailored_briefings(
     """Load and validate the briefings in ``data`` and the audiences, and cut each briefing for
     each of its audiences."""
     plan = make_plan(_paths(data), audience_names, DEFAULT_OUTPUT, template_dirs)
-    prepared, failures = _prepare(plan, list(plan.data_files))
+    loaded = _load(plan, list(plan.data_files))
+    keys = [key for b in loaded.values() for key in plan.keys_of(b.id, b.audiences)]
+    prepared, failures = _tailor(plan, loaded, keys)
     if failures:
         raise next(iter(failures.values()))
     return [(variant.audience, variant.briefing) for variant in prepared.values()]
@@ -137,12 +148,14 @@ def check(
     plan = make_plan(
         _paths(data), audience_names, out_dir, template_dirs, pdf_variant=pdf_variant, shard=shard
     )
-    statuses, changed = _without_parsing(plan)
-    if changed:
-        prepared, failures = _prepare(plan, changed)
-        if failures:
-            raise VariantsFailedError(failures)
-        statuses |= {key: variant.status for key, variant in prepared.items()}
+    survey = _survey(plan)
+    survey.loaded = _load(plan, survey.changed)
+    selected = survey.selected(plan)
+    statuses = {key: plan.status(key, survey.known[key]) for key in selected if key in survey.known}
+    prepared, failures = _tailor(plan, survey.loaded, [k for k in selected if k not in statuses])
+    if failures:
+        raise VariantsFailedError(failures)
+    statuses |= {key: variant.status for key, variant in prepared.items()}
     return {key: status.reason for key, status in sorted(statuses.items()) if not status.entry}
 
 
@@ -171,6 +184,7 @@ def build(
     another waits for it (or, without ``wait``, fails at once).
     """
     progress = progress or Progress()
+    select(audience_names, find_profiles(template_dirs))  # a misspelt name writes nothing
     with output_lock(out_dir, wait=wait, on_wait=progress.waiting):
         remove_leftovers(out_dir)
         plan = make_plan(
@@ -180,6 +194,7 @@ def build(
             template_dirs,
             pdf_variant=pdf_variant,
             shard=shard,
+            force=force,
         )
         return _build(
             plan,
@@ -200,20 +215,34 @@ def _build(
     force: bool,
     progress: Progress,
 ) -> list[BuiltFile]:
-    statuses, changed = _without_parsing(plan)
-    stale_known = {key for key, status in statuses.items() if force or status.entry is None}
-    to_load = [data for data in plan.data_files if data in changed or _has(stale_known, plan, data)]
-    kept = {key: status.entry for key, status in statuses.items() if key not in stale_known}
-    sources = {data.name: plan.known(data) for data in plan.data_files if data not in to_load}
-
+    survey = _survey(plan)
+    quick = {key: plan.status(key, data) for key, data in survey.known.items()}
+    current = {key: status.entry for key, status in quick.items() if status.entry and not force}
     outcomes: dict[VariantKey, Outcome] = {}
     prepared: dict[VariantKey, _Prepared] = {}
-    if to_load:
+    kept: dict[VariantKey, manifest.Entry] = {}
+    if not survey.changed and len(current) == len(quick):
+        kept = {key: current[key] for key in survey.selected(plan)}
+    else:
         # The workers import WeasyPrint while this process loads and validates the data.
-        at_most = len(stale_known) + len(changed) * len(plan.profiles)
+        at_most = len(quick) - len(current) + len(survey.changed) * len(plan.profiles)
         workers = max(1, min(jobs or os.cpu_count() or 1, at_most))
         with _pool(workers, limits, lay_out_page=at_most > workers) as pool:
-            prepared, failures = _prepare(plan, to_load)
+            survey.loaded = _load(plan, survey.changed)
+            selected = survey.selected(plan)
+            kept = {key: current[key] for key in selected if key in current}
+            # An unchanged data file is loaded only if one of this build's variants of it is
+            # stale (a template changed, say).
+            stale_known = {survey.known[key] for key in selected if key in survey.known}
+            stale_known = {
+                data
+                for data in stale_known
+                if any(survey.known.get(key) == data and key not in kept for key in selected)
+            }
+            survey.loaded |= _load(plan, [d for d in plan.data_files if d in stale_known])
+            prepared, failures = _tailor(
+                plan, survey.loaded, [key for key in selected if key not in kept]
+            )
             for variant in prepared.values():
                 if not force and variant.status.entry is not None:
                     kept[variant.key] = variant.status.entry
@@ -222,7 +251,7 @@ def _build(
                 for key, variant in prepared.items()
                 if key not in kept
             ]
-            outcomes = pool.run(
+            outcomes = pool.run(  # type: ignore[assignment]  # keys are the jobs' keys
                 layouts,
                 on_start=progress.started,  # type: ignore[arg-type]
                 on_done=lambda outcome: _report(progress, outcome),
@@ -230,8 +259,22 @@ def _build(
         failures |= _failures(prepared, outcomes)
         if failures:
             raise VariantsFailedError(dict(sorted(failures.items())))
-        sources |= {data.name: prepared_source for data, prepared_source in _sources(prepared)}
+    sources = _sources(plan, survey.loaded)
+    return _write(
+        plan, kept=kept, outcomes=outcomes, prepared=prepared, sources=sources, progress=progress
+    )
 
+
+def _write(
+    plan: Plan,
+    *,
+    kept: dict[VariantKey, manifest.Entry],
+    outcomes: dict[VariantKey, Outcome],
+    prepared: dict[VariantKey, _Prepared],
+    sources: list[manifest.Source],
+    progress: Progress,
+) -> list[BuiltFile]:
+    """Write the new PDFs and the manifest, all or none, and say what the build covered."""
     results: list[BuiltFile] = []
     files: dict[str, bytes] = {}
     entries: list[manifest.Entry] = []
@@ -244,6 +287,8 @@ def _build(
             results.append(BuiltFile(key, path, entry.pages, entry.bytes, rebuilt=False))
             if key in prepared:  # loaded again: its data file's record is renewed
                 entries.append(prepared[key].entry(plan, entry.sha256, entry.bytes, entry.pages))
+            else:  # current, so every part of its digest is as recorded
+                entries.append(entry)
             continue
         pdf = outcomes[key].value  # type: ignore[union-attr]
         variant = prepared[key]
@@ -251,9 +296,9 @@ def _build(
         entries.append(variant.entry(plan, _sha256(pdf.content), len(pdf.content), pdf.pages))
         results.append(BuiltFile(key, plan.out_dir / key.file_name, pdf.pages, len(pdf.content)))
     new_manifest = manifest.updated(
-        plan.recorded,
+        _kept_from(plan),
         entries,
-        [source for source in sources.values() if source is not None],
+        sources,
         plan.shared.table,
     )
     content = manifest.dumps(new_manifest)
@@ -263,9 +308,24 @@ def _build(
     return results
 
 
-def _has(keys: set[VariantKey], plan: Plan, data: DataFile) -> bool:
-    source = plan.known(data)
-    return source is not None and any(key.briefing == source.briefing for key in keys)
+def _profile_name(profile: Path) -> str:
+    """A profile as the manifest names it: the same on every machine for a built-in one."""
+    from reportgen.discovery import display_name
+
+    real = profile.resolve()
+    if real.is_relative_to(BUILTIN_TEMPLATES):
+        return f"builtin/{real.relative_to(BUILTIN_TEMPLATES).as_posix()}"
+    return display_name(profile)
+
+
+def _kept_from(plan: Plan) -> manifest.Manifest:
+    """What of the recorded manifest a build keeps besides its own variants: a build of every
+    variant keeps none (so variants that no longer exist leave it), a shard none (its manifest
+    is merged with the others'; an entry that moved to another shard would conflict), a build
+    of some audiences the rest."""
+    if plan.shard is not None or plan.profiles == plan.available:
+        return manifest.Manifest({}, {}, {})
+    return plan.recorded
 
 
 def _sha256(content: bytes) -> str:
@@ -274,19 +334,35 @@ def _sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def _without_parsing(plan: Plan) -> tuple[dict[VariantKey, Status], list[DataFile]]:
-    """The status of every variant of the data files unchanged since the last build, from the
-    manifest alone; and the data files that changed (or are new), which must be loaded."""
-    statuses: dict[VariantKey, Status] = {}
+@dataclass
+class _Survey:
+    """A build's variants, as far as they are known: those of unchanged data files from the
+    manifest, those of changed ones once loaded."""
+
+    known: dict[VariantKey, DataFile]  # variants of unchanged data files
+    changed: list[DataFile]  # data files to load to know their variants
+    loaded: dict[DataFile, Briefing]
+
+    def selected(self, plan: Plan) -> list[VariantKey]:
+        """This build's variants: a shard takes its share of *all* variants, so every variant
+        is in exactly one shard whatever its briefing."""
+        everything = set(self.known)
+        for briefing in self.loaded.values():
+            everything.update(plan.keys_of(briefing.id, briefing.audiences))
+        return plan.in_shard(everything)
+
+
+def _survey(plan: Plan) -> _Survey:
+    known: dict[VariantKey, DataFile] = {}
     changed: list[DataFile] = []
     for data in plan.data_files:
         source = plan.known(data)
         if source is None:
             changed.append(data)
             continue
-        for key in plan.in_shard(plan.keys_of(source.briefing, source.audiences)):
-            statuses[key] = plan.status(key, data)
-    return statuses, changed
+        for key in plan.keys_of(source.briefing, source.audiences):
+            known[key] = data
+    return _Survey(known, changed, {})
 
 
 def _duplicate_ids(plan: Plan, loaded: dict[DataFile, Briefing]) -> list[Problem]:
@@ -318,7 +394,6 @@ class _Prepared:
     content_sha256: str
     inputs_sha256: str
     status: Status
-    declared: tuple[str, ...] | None  # the audiences the briefing declares
     pdf_variant: PdfVariantName
 
     def job(self, template_dirs: Sequence[Path], limits: Limits) -> Job:
@@ -353,33 +428,16 @@ class _Prepared:
             data_file=self.data.name,
             data_sha256=self.data.sha256,
             content_sha256=self.content_sha256,
-            profile_file=str(self.profile),
+            profile_file=_profile_name(self.profile),
             profile_sha256=plan.profile_sha256[self.key.audience],
             shared_sha256=plan.shared.digest,
             pdf_variant=plan.pdf_variant or "",
         )
 
 
-def _sources(prepared: dict[VariantKey, _Prepared]) -> list[tuple[DataFile, manifest.Source]]:
-    seen: dict[str, tuple[DataFile, manifest.Source]] = {}
-    for variant in prepared.values():
-        seen[variant.data.name] = (
-            variant.data,
-            manifest.Source(
-                variant.data.name, variant.data.sha256, variant.key.briefing, variant.declared
-            ),
-        )
-    return list(seen.values())
-
-
-def _prepare(
-    plan: Plan, loading: Sequence[DataFile]
-) -> tuple[dict[VariantKey, _Prepared], dict[VariantKey, ReportgenError]]:
-    """Load and validate ``loading`` (every problem of every file reported at once), load the
-    selected audiences, and tailor, embed and digest each variant in the plan's shard."""
-    from reportgen.audiences import load_profiles, tailor
+def _load(plan: Plan, loading: Sequence[DataFile]) -> dict[DataFile, Briefing]:
+    """Load and validate ``loading``; every problem of every file is reported at once."""
     from reportgen.loading import load_briefing
-    from reportgen.provenance import tailored_data
 
     problems: list[Problem] = []
     briefings: dict[DataFile, Briefing] = {}
@@ -402,42 +460,62 @@ def _prepare(
                     "audiences",
                 )
             )
-    audiences = load_profiles(plan.profiles)
     if problems:
         raise DataError(problems)
+    return briefings
 
+
+def _tailor(
+    plan: Plan, briefings: dict[DataFile, Briefing], keys: Sequence[VariantKey]
+) -> tuple[dict[VariantKey, _Prepared], dict[VariantKey, ReportgenError]]:
+    """Tailor, embed and digest each of ``keys``, the variants of loaded briefings."""
+    from reportgen.audiences import load_profiles, tailor
+    from reportgen.provenance import tailored_data
+
+    if not keys:
+        return {}, {}
+    audiences = load_profiles(plan.profiles)
+    by_id = {briefing.id: (data, briefing) for data, briefing in briefings.items()}
     prepared: dict[VariantKey, _Prepared] = {}
     failures: dict[VariantKey, ReportgenError] = {}
-    for data, briefing in briefings.items():
-        for key in plan.in_shard(plan.keys_of(briefing.id, briefing.audiences)):
-            audience = audiences[key.audience]
-            try:
-                tailored = tailor(briefing, audience)
-            except AudienceError as error:
-                failures[key] = AudienceError(f"{plan.profiles[key.audience]}: {error}")
-                continue
-            embedded = tailored_data(tailored)
-            content = content_sha256(embedded)
-            digest = variant_digest(
-                plan.shared.digest,
-                plan.profile_sha256[key.audience],
-                content,
-                plan.pdf_variant or "",
-            )
-            prepared[key] = _Prepared(
-                key=key,
-                data=data,
-                briefing=tailored,
-                audience=audience,
-                profile=plan.profiles[key.audience],
-                embedded_data=embedded,
-                content_sha256=content,
-                inputs_sha256=digest,
-                status=plan.status(key, data, content),
-                declared=briefing.audiences,
-                pdf_variant=plan.pdf_variant or audience.pdf_variant,
-            )
+    for key in keys:
+        data, briefing = by_id[key.briefing]
+        audience = audiences[key.audience]
+        try:
+            tailored = tailor(briefing, audience)
+        except AudienceError as error:
+            failures[key] = AudienceError(f"{plan.profiles[key.audience]}: {error}")
+            continue
+        embedded = tailored_data(tailored)
+        content = content_sha256(embedded)
+        digest = variant_digest(
+            plan.shared.digest, plan.profile_sha256[key.audience], content, plan.pdf_variant or ""
+        )
+        prepared[key] = _Prepared(
+            key=key,
+            data=data,
+            briefing=tailored,
+            audience=audience,
+            profile=plan.profiles[key.audience],
+            embedded_data=embedded,
+            content_sha256=content,
+            inputs_sha256=digest,
+            status=plan.status(key, data, content),
+            pdf_variant=plan.pdf_variant or audience.pdf_variant,
+        )
     return prepared, failures
+
+
+def _sources(plan: Plan, loaded: dict[DataFile, Briefing]) -> list[manifest.Source]:
+    """The manifest's record of every data file: renewed for those loaded."""
+    sources = []
+    for data in plan.data_files:
+        if data in loaded:
+            briefing = loaded[data]
+            sources.append(manifest.Source(data.name, data.sha256, briefing.id, briefing.audiences))
+        elif (source := plan.known(data)) is not None:
+            sources.append(source)
+    return sources
 
 
 @dataclass(frozen=True)
@@ -496,7 +574,7 @@ def _failures(
     prepared: dict[VariantKey, _Prepared], outcomes: dict[VariantKey, Outcome]
 ) -> dict[VariantKey, ReportgenError]:
     from reportgen.build.runner import Failed
-    from reportgen.loading import display_name
+    from reportgen.discovery import display_name
 
     failures: dict[VariantKey, ReportgenError] = {}
     for key, outcome in outcomes.items():

@@ -11,6 +11,7 @@ from reportgen.build import manifest
 from reportgen.build.inputs import SharedInputs, file_sha256, variant_digest
 from reportgen.build.variants import Shard, VariantKey
 from reportgen.discovery import DataFile, find_data_files, find_profiles, select
+from reportgen.pdf.standards import PdfVariantName
 
 DEFAULT_OUTPUT = Path("output")
 
@@ -34,7 +35,7 @@ class Plan:
     profile_sha256: dict[str, str]
     shared: SharedInputs
     recorded: manifest.Manifest
-    pdf_variant: str | None
+    pdf_variant: PdfVariantName | None
     shard: Shard | None
 
     def known(self, data: DataFile) -> manifest.Source | None:
@@ -104,10 +105,18 @@ def make_plan(
     out_dir: Path,
     template_dirs: Sequence[Path],
     *,
-    pdf_variant: str | None = None,
+    pdf_variant: PdfVariantName | None = None,
     shard: Shard | None = None,
+    force: bool = False,
 ) -> Plan:
-    """Find the data files and audiences, hash the shared inputs, read the manifest."""
+    """Find the data files and audiences, hash the shared inputs, read the manifest (with
+    ``force``, a damaged or older manifest counts as none: everything is rebuilt anyway)."""
+    try:
+        recorded = manifest.load(out_dir / manifest.MANIFEST_NAME)
+    except manifest.ManifestError:
+        if not force:
+            raise
+        recorded = manifest.EMPTY
     available = find_profiles(template_dirs)
     selected = select(audience_names, available)
     profiles = {path.stem: path for path in selected}
@@ -118,7 +127,7 @@ def make_plan(
         profiles=profiles,
         profile_sha256={name: file_sha256(path) for name, path in profiles.items()},
         shared=SharedInputs(template_dirs, exclude=[out_dir]),
-        recorded=manifest.load(out_dir / manifest.MANIFEST_NAME),
+        recorded=recorded,
         pdf_variant=pdf_variant,
         shard=shard,
     )

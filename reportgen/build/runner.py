@@ -1,257 +1,476 @@
-"""Bounded work: run a layout in a child process with a wall-clock, memory and page budget."""
+"""Bounded work: a pool of warm worker processes, each job bounded in time and memory."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
 import logging
+import math
+import os
 import signal
+import sys
 import time
-import traceback
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeAlias
 
 from reportgen.build.limits import Limits
 from reportgen.errors import BuildError, ReportgenError
 
 # multiprocessing is imported where a process is started: the up-to-date check, `validate` and
-# `--help` read the limits' defaults but start none, and it is a fifth of their imports.
+# `--help` import this package but start no process, and it is a fifth of their imports.
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
+    from multiprocessing.context import ForkContext
+    from multiprocessing.process import BaseProcess
+    from types import TracebackType
 
 logger = logging.getLogger(__name__)
 
-ResultT = TypeVar("ResultT")
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 @dataclass(frozen=True)
-class Task:
-    """One call to run in a child process, known by ``key`` in the results.
+class Job:
+    """One call to run in a worker.
 
-    ``seconds``, when given, is the time it may take instead of the limit's: what is left of the
-    limit when an earlier part of the same work ran in another process.
+    ``function`` must be picklable (defined at module level), and so must ``args`` and what it
+    returns. ``seconds``, when given, is the time it may take instead of the limits': what is
+    left of a variant's limit after an earlier part of its work. The message of a job stopped
+    early still names the limits' seconds, the limit the user set.
     """
 
-    key: str
+    key: Hashable
     function: Callable[..., Any]
     args: tuple[Any, ...]
     seconds: float | None = None
 
 
-def run_limited(function: Callable[..., ResultT], *args: Any, limits: Limits) -> ResultT:
-    """``function(*args)`` in a child process, stopped if it outlasts or outgrows ``limits``."""
-    (outcome,) = run_all([Task("task", function, args)], jobs=1, limits=limits).values()
-    if isinstance(outcome, ReportgenError):
-        raise outcome
-    return outcome  # type: ignore[no-any-return]
+@dataclass(frozen=True)
+class Succeeded:
+    """A job that returned ``value`` after ``seconds`` of wall time."""
+
+    key: Hashable
+    value: Any
+    seconds: float
 
 
-def run_all(
-    tasks: Sequence[Task],
-    *,
-    jobs: int,
-    limits: Limits,
-    on_start: Callable[[str], None] = lambda key: None,
-    on_done: Callable[[str, Any], None] = lambda key, outcome: None,
-) -> dict[str, Any]:
-    """Run ``tasks``, at most ``jobs`` at a time, each in its own child within ``limits``.
+@dataclass(frozen=True)
+class Failed:
+    """A job that raised, outlasted or outgrew its limits, or lost its worker."""
 
-    Children, not threads: only a process can be stopped mid-layout and have its memory capped.
-    Each task's outcome is its result, or the `ReportgenError` it raised (anything else it
-    raised becomes `BuildError`); one task failing never stops the others.
+    key: Hashable
+    error: ReportgenError
+    seconds: float
+
+
+Outcome: TypeAlias = Succeeded | Failed
+
+# What a worker sends back: ("ready" | "ok" | "failed", value or error, whether it retires).
+_Message: TypeAlias = tuple[str, Any, bool]
+
+
+def _ignore(_: object) -> None:
+    pass
+
+
+@dataclass
+class _Worker:
+    """The parent's view of one worker: warming up (not ready), idle, or running ``job``."""
+
+    process: BaseProcess
+    connection: Connection
+    deadline: float  # of its warm-up until it is ready, then of the job it runs
+    ready: bool = False
+    job: Job | None = None
+    began: float = 0.0
+
+
+class WorkerPool:
+    """Worker processes, forked once and reused, that run jobs within ``limits``.
+
+    Processes, not threads: only a process can be stopped mid-layout and have its memory capped.
+    Each worker calls ``warm_up`` once (the pipeline imports WeasyPrint and lays out a tiny
+    page), so later jobs find their imports and caches ready; the workers start at once, and
+    warm up while the caller does other work. A worker that is stopped, dies or runs out of
+    memory is replaced by a fresh one for the jobs still waiting.
+
+    Workers die with the thread that created the pool (Linux ``PR_SET_PDEATHSIG`` follows the
+    thread, not the process): create it in a thread that outlives its use, as the main thread.
+
+    Without fork (Windows), jobs run in the calling process, where only the page cap, which the
+    job itself enforces, applies; ``warm_up`` is skipped, the first job imports what it needs.
     """
-    import multiprocessing
-    from multiprocessing.connection import wait
 
-    if "fork" not in multiprocessing.get_all_start_methods():
-        # Windows: no fork and no RLIMIT_AS. Lay out in this process, only the page cap applies.
-        _warn_once_unbounded()
-        return {task.key: _outcome(task) for task in tasks}
-    context = multiprocessing.get_context("fork")
-    waiting = list(tasks)
-    running: dict[Connection, tuple[Task, Any, float]] = {}
-    outcomes: dict[str, Any] = {}
-    try:
-        while waiting or running:
-            while waiting and len(running) < max(1, jobs):
-                task = waiting.pop(0)
-                receiver, sender = context.Pipe(duplex=False)
-                child = context.Process(
-                    target=_run_child, args=(sender, task, limits.memory_mib), daemon=True
-                )
-                _fork(child)
-                sender.close()
-                seconds = limits.seconds if task.seconds is None else task.seconds
-                running[receiver] = (task, child, time.monotonic() + seconds)
-                on_start(task.key)
-            nearest = min(deadline for _, _, deadline in running.values())
-            ready = wait(list(running), timeout=max(0.0, nearest - time.monotonic()))
-            for receiver in list(running):
-                task, child, deadline = running[receiver]
-                if receiver in ready:
-                    outcome = _receive(receiver, child, limits)
-                elif time.monotonic() >= deadline:
-                    outcome = BuildError(f"stopped after the time limit of {limits.seconds:g} s")
-                else:
-                    continue
-                del running[receiver]
-                _stop(child, receiver)
-                outcomes[task.key] = outcome
-                on_done(task.key, outcome)
-    finally:
-        for receiver, (_, child, _) in running.items():
-            _stop(child, receiver)
-    return {task.key: outcomes[task.key] for task in tasks}
+    def __init__(
+        self, workers: int, limits: Limits, *, warm_up: Callable[[], None] | None = None
+    ) -> None:
+        import multiprocessing
 
+        self._size = max(1, workers)
+        self._limits = limits
+        self._warm_up = warm_up
+        self._workers: list[_Worker] = []
+        self._closed = False
+        self._context: ForkContext | None = None
+        if "fork" not in multiprocessing.get_all_start_methods():
+            _warn_once_unbounded()
+            return
+        self._context = multiprocessing.get_context("fork")
+        try:
+            for _ in range(self._size):
+                self._start_worker()
+        except BaseException:
+            self.close()
+            raise
 
-# Set while `_fork` starts a child, so the child knows the objects it inherits frozen were
-# frozen by `_fork`, not by the program, and that it may thaw them in turn.
-_frozen_by_fork = False
+    @property
+    def pids(self) -> tuple[int, ...]:
+        """The process ids of the workers alive now (none without fork, or once closed)."""
+        return tuple(pid for worker in self._workers if (pid := worker.process.pid) is not None)
 
+    def run(
+        self,
+        jobs: Sequence[Job],
+        *,
+        on_start: Callable[[Hashable], None] = _ignore,
+        on_done: Callable[[Outcome], None] = _ignore,
+    ) -> dict[Hashable, Outcome]:
+        """Run every job, at most ``workers`` at a time; their outcomes, in the jobs' order.
 
-def _fork(child: Any) -> None:
-    """Start ``child`` with this process's objects frozen, so that the child's garbage collector
-    leaves them alone: each full collection would otherwise write to every object it inherited,
-    and so copy every page they sit on (a tenth of a second of the executive briefing's 0.6 s
-    layout). Thawed here at once, so this process still frees its own garbage; and left alone
-    if the program froze objects itself, which thawing would undo."""
-    global _frozen_by_fork  # noqa: PLW0603
-    if gc.get_freeze_count() and not _frozen_by_fork:
-        child.start()
-        return
-    gc.freeze()
-    previous, _frozen_by_fork = _frozen_by_fork, True
-    try:
-        child.start()
-    finally:
-        _frozen_by_fork = previous
-        gc.unfreeze()
+        One job failing never stops the others. ``on_start`` gets each job's key as it starts
+        and ``on_done`` its outcome as it ends, once each. May be called again on the same
+        pool. An exception here (Ctrl-C, or one raised by a callback) closes the pool first.
+        """
+        keys = [job.key for job in jobs]
+        if len(set(keys)) != len(keys):
+            raise ValueError("every job needs a key of its own")
+        if self._closed:
+            raise RuntimeError("the worker pool is closed")
+        if self._context is None:
+            return _run_here(jobs, on_start, on_done)
+        waiting = deque(jobs)
+        outcomes: dict[Hashable, Outcome] = {}
 
+        def done(outcome: Outcome) -> None:
+            outcomes[outcome.key] = outcome
+            on_done(outcome)
 
-def _receive(receiver: Connection, child: Any, limits: Limits) -> Any:
-    try:
-        _, value = receiver.recv()
-    except EOFError:
-        child.join(1)
-        return BuildError(
-            f"the layout process ended without a result (exit code {child.exitcode}); "
-            f"it may have run out of its {limits.memory_mib} MiB memory limit"
+        try:
+            while waiting or any(worker.job is not None for worker in self._workers):
+                busy = sum(worker.job is not None for worker in self._workers)
+                while len(self._workers) < min(self._size, busy + len(waiting)):
+                    self._start_worker()
+                for worker in list(self._workers):
+                    if waiting and worker.ready and worker.job is None:
+                        self._dispatch(worker, waiting, on_start)
+                self._wait(waiting, on_start, done)
+        except BaseException:
+            self.close()
+            raise
+        return {job.key: outcomes[job.key] for job in jobs}
+
+    def close(self) -> None:
+        """End every worker and whatever it started, and reap them; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        workers, self._workers = self._workers, []
+        # Kill them all before waiting for any, so they end side by side.
+        for worker in workers:
+            _kill(worker)
+        for worker in workers:
+            _reap(worker)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _start_worker(self) -> None:
+        assert self._context is not None
+        mine, theirs = self._context.Pipe(duplex=True)
+        # The worker closes its copies of the parent's ends, so a pipe is only open where it
+        # is used.
+        inherited = [worker.connection for worker in self._workers] + [mine]
+        process = self._context.Process(
+            target=_serve,
+            args=(theirs, inherited, os.getpid(), self._limits.memory_mib, self._warm_up),
+            name="reportgen-worker",
+            daemon=True,
         )
-    return value
+        # Frozen objects are left alone by the worker's collector: each full collection would
+        # otherwise write to every object it inherited, and so copy every page they sit on.
+        # Thawed here at once, so this process still frees its own garbage; and if the program
+        # froze objects itself, it has taken charge of the collector, which is left as it is.
+        freezing = gc.get_freeze_count() == 0
+        if freezing:
+            gc.freeze()
+        # Ctrl-C held back while forking, so the worker cannot be interrupted before it has
+        # chosen to ignore it; here it arrives as soon as the worker has started.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            if freezing:
+                gc.unfreeze()
+        theirs.close()
+        # Its own process group, so that stopping it stops what its job started too. Set
+        # here as well as in the worker, so a kill right after the start cannot miss it.
+        with contextlib.suppress(OSError):
+            os.setpgid(_pid(process), _pid(process))
+        deadline = time.monotonic() + self._limits.seconds
+        self._workers.append(_Worker(process, mine, deadline))
+
+    def _dispatch(
+        self, worker: _Worker, waiting: deque[Job], on_start: Callable[[Hashable], None]
+    ) -> None:
+        job = waiting.popleft()
+        try:
+            worker.connection.send(job)
+        except OSError:
+            # It died while idle; the job has not started, and goes to the next worker.
+            waiting.appendleft(job)
+            self._remove(worker)
+            return
+        worker.job, worker.began = job, time.monotonic()
+        worker.deadline = worker.began + (
+            self._limits.seconds if job.seconds is None else job.seconds
+        )
+        on_start(job.key)
+
+    def _wait(
+        self,
+        waiting: deque[Job],
+        on_start: Callable[[Hashable], None],
+        done: Callable[[Outcome], None],
+    ) -> None:
+        """Wait for the next message or deadline, and act on every one that has come."""
+        from multiprocessing.connection import wait
+
+        if not self._workers:  # the last one died while idle: start another first
+            return
+        nearest = min((worker.deadline for worker in self._workers), default=math.inf)
+        timeout = None if nearest == math.inf else max(0.0, nearest - time.monotonic())
+        ready = wait([worker.connection for worker in self._workers], timeout)
+        now = time.monotonic()
+        for worker in list(self._workers):
+            if worker.connection in ready:
+                self._receive(worker, waiting, on_start, done)
+            elif now >= worker.deadline:
+                self._remove(worker)
+                if worker.job is not None:
+                    error = BuildError(
+                        f"stopped after the time limit of {self._limits.seconds:g} s"
+                    )
+                    done(Failed(worker.job.key, error, now - worker.began))
+                else:
+                    error = BuildError(
+                        "a layout process took longer than the time limit of "
+                        f"{self._limits.seconds:g} s to start"
+                    )
+                    _charge(waiting, error, on_start, done)
+
+    def _receive(
+        self,
+        worker: _Worker,
+        waiting: deque[Job],
+        on_start: Callable[[Hashable], None],
+        done: Callable[[Outcome], None],
+    ) -> None:
+        message: _Message
+        try:
+            message = worker.connection.recv()
+        except (EOFError, OSError):
+            worker.process.join(1)  # it is ending: wait for its exit code
+            exit_code = worker.process.exitcode
+            self._remove(worker)
+            error = BuildError(
+                f"the layout process ended without a result (exit code {exit_code}); "
+                f"it may have run out of its {self._limits.memory_mib} MiB memory limit"
+            )
+            if worker.job is not None:
+                done(Failed(worker.job.key, error, time.monotonic() - worker.began))
+            elif not worker.ready:
+                _charge(waiting, error, on_start, done)
+            return
+        except Exception as error:  # the message came whole, but does not unpickle here
+            message = ("failed", BuildError(f"the result could not be read: {error}"), False)
+        kind, payload, retire = message
+        if not worker.ready:  # the end of its warm-up
+            if kind == "ready":
+                worker.ready, worker.deadline = True, math.inf
+            else:
+                self._remove(worker)
+                _charge(waiting, payload, on_start, done)
+            return
+        job, seconds = worker.job, time.monotonic() - worker.began
+        assert job is not None
+        worker.job, worker.deadline = None, math.inf
+        if retire:
+            self._remove(worker)
+        done(
+            Succeeded(job.key, payload, seconds)
+            if kind == "ok"
+            else Failed(job.key, payload, seconds)
+        )
+
+    def _remove(self, worker: _Worker) -> None:
+        self._workers.remove(worker)
+        _kill(worker)
+        _reap(worker)
 
 
-def _stop(child: Any, receiver: Connection) -> None:
-    child.kill()
-    child.join()
-    receiver.close()
+def _charge(
+    waiting: deque[Job],
+    error: ReportgenError,
+    on_start: Callable[[Hashable], None],
+    done: Callable[[Outcome], None],
+) -> None:
+    """Fail the next waiting job with the error of a worker that could not start: what kills
+    one warm-up (a memory limit too small for WeasyPrint) kills its replacement's too, and
+    without this the pool would replace workers for ever."""
+    if waiting:
+        job = waiting.popleft()
+        on_start(job.key)
+        done(Failed(job.key, error, 0.0))
 
 
-def _outcome(task: Task) -> Any:
+def _pid(process: BaseProcess) -> int:
+    assert process.pid is not None  # started
+    return process.pid
+
+
+def _kill(worker: _Worker) -> None:
+    pid = _pid(worker.process)
+    if pid != os.getpgrp():  # never this process's own group
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+    worker.process.kill()
+
+
+def _reap(worker: _Worker) -> None:
+    worker.process.join()
+    worker.process.close()
+    worker.connection.close()
+
+
+def _run_here(
+    jobs: Sequence[Job],
+    on_start: Callable[[Hashable], None],
+    on_done: Callable[[Outcome], None],
+) -> dict[Hashable, Outcome]:
+    outcomes: dict[Hashable, Outcome] = {}
+    for job in jobs:
+        on_start(job.key)
+        began = time.monotonic()
+        kind, payload, _ = _attempt(job, memory_mib=None)
+        seconds = time.monotonic() - began
+        outcome = (
+            Succeeded(job.key, payload, seconds)
+            if kind == "ok"
+            else Failed(job.key, payload, seconds)
+        )
+        outcomes[job.key] = outcome
+        on_done(outcome)
+    return outcomes
+
+
+def _attempt(job: Job, memory_mib: int | None) -> _Message:
+    """Run ``job``: what it returned, or the error it raised as a `ReportgenError`; a worker
+    retires after a `MemoryError`, which may have left its heap half updated."""
     try:
-        return task.function(*task.args)
+        return ("ok", job.function(*job.args), False)
     except ReportgenError as error:
-        return error
+        return ("failed", error, False)
+    except MemoryError:
+        what = "memory" if memory_mib is None else f"its {memory_mib} MiB memory limit"
+        return ("failed", BuildError(f"ran out of {what}"), True)
+    except Exception as error:
+        return ("failed", BuildError(f"{type(error).__name__}: {error}"), False)
 
 
-def _run_child(sender: Connection, task: Task, memory_mib: int) -> None:
+def _serve(
+    connection: Connection,
+    inherited: list[Connection],
+    parent: int,
+    memory_mib: int,
+    warm_up: Callable[[], None] | None,
+) -> None:
+    """A worker's life: warm up, then run each job the parent sends until it is stopped."""
+    # Ctrl-C reaches the whole foreground process group; the parent decides what stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    for other in inherited:
+        other.close()
+    _die_with_parent(parent)
+    with contextlib.suppress(OSError):  # the parent may have set it already
+        os.setpgid(0, 0)
+    _limit_memory(memory_mib)
+    try:
+        if warm_up is not None:
+            warm_up()
+    except MemoryError:
+        connection.send(
+            ("failed", BuildError(f"ran out of its {memory_mib} MiB memory limit"), True)
+        )
+        return
+    except Exception:
+        # Only a head start: the first job meets the same problem, and reports it as its own.
+        logger.debug("warming up a worker failed", exc_info=True)
+    connection.send(("ready", None, False))
+    while True:
+        try:
+            job = connection.recv()
+        except (EOFError, OSError):
+            return  # the parent has gone
+        except Exception as error:
+            message: _Message = ("failed", BuildError(f"the job could not be read: {error}"), False)
+        else:
+            message = _attempt(job, memory_mib)
+        try:
+            connection.send(message)
+        except OSError:
+            return
+        except Exception as error:  # what the job returned does not pickle
+            failure = BuildError(
+                f"the result could not be sent back: {type(error).__name__}: {error}"
+            )
+            connection.send(("failed", failure, message[2]))
+        if message[2]:
+            return
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this worker when its parent ends, however it ends (Linux only)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    # The parent may have ended before the request took hold; then nobody waits for us.
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _limit_memory(memory_mib: int) -> None:
     import resource  # POSIX only, like fork
 
     limit = memory_mib * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)  # raising the hard limit is refused
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    try:
-        outcome: tuple[str, Any] = ("ok", task.function(*task.args))
-    except ReportgenError as error:
-        outcome = ("error", error)
-    except MemoryError:
-        outcome = ("error", BuildError(f"ran out of its {memory_mib} MiB memory limit"))
-    except Exception as error:
-        outcome = ("error", BuildError(f"{type(error).__name__}: {error}"))
-    sender.send(outcome)
-    sender.close()
-
-
-class Background(Generic[ResultT]):
-    """``function(*args)`` started now in a child process; `result` waits for what it returns.
-
-    For work that needs no limits of its own but can run beside this process's: a build prepares
-    its variants in one while it imports WeasyPrint itself. The child may start processes of its
-    own (with `run_all`); `stop` ends it and them. Without fork, the call runs in `result`.
-    """
-
-    def __init__(self, function: Callable[..., ResultT], *args: Any) -> None:
-        self._call = (function, args)
-        self._child: Any = None
-        import multiprocessing
-
-        if "fork" in multiprocessing.get_all_start_methods():
-            context = multiprocessing.get_context("fork")
-            self._receiver, sender = context.Pipe(duplex=False)
-            # Not a daemon: daemons may not start processes of their own.
-            self._child = context.Process(target=_run_background, args=(sender, function, args))
-            _fork(self._child)
-            sender.close()
-
-    def result(self) -> ResultT:
-        """What the function returned; raises what it raised (a bug in it as `RuntimeError`)."""
-        if self._child is None:
-            function, args = self._call
-            return function(*args)
-        try:
-            kind, value = self._receiver.recv()
-        except EOFError:
-            kind, value = "lost", None
-        except BaseException:
-            self.stop()
-            raise
-        self._child.join(5)  # it ends as soon as it has sent
-        self.stop()
-        if kind == "lost":
-            raise BuildError(
-                f"a build process ended without a result (exit code {self._child.exitcode})"
-            )
-        if kind == "ok":
-            return value  # type: ignore[no-any-return]
-        if kind == "interrupted":
-            raise KeyboardInterrupt
-        raise value
-
-    def stop(self) -> None:
-        """End the child, if it still runs, and the processes it started; idempotent."""
-        if self._child is None or self._receiver.closed:
-            return
-        if self._child.is_alive():
-            self._child.terminate()  # SIGTERM: it stops its own children on the way out
-            self._child.join(5)
-            if self._child.is_alive():
-                self._child.kill()
-        self._child.join()
-        self._receiver.close()
-
-
-def _run_background(
-    sender: Connection, function: Callable[..., Any], args: tuple[Any, ...]
-) -> None:
-    # A SIGTERM from `Background.stop` leaves through the `finally` blocks of `run_all`, which
-    # stop the children this process started, instead of leaving them to run unsupervised.
-    signal.signal(signal.SIGTERM, _exit_on_signal)
-    try:
-        outcome: tuple[str, Any] = ("ok", function(*args))
-    except ReportgenError as error:
-        outcome = ("error", error)
-    except KeyboardInterrupt:
-        # Ctrl-C reaches the whole process group; make sure the parent stops too.
-        outcome = ("interrupted", None)
-    except Exception:
-        outcome = ("error", RuntimeError(f"in a build process:\n{traceback.format_exc()}"))
-    with contextlib.suppress(BrokenPipeError):  # the parent is gone: nobody to tell
-        sender.send(outcome)
-    sender.close()
-
-
-def _exit_on_signal(signum: int, frame: Any) -> None:
-    raise SystemExit(128 + signum)
 
 
 @cache
