@@ -10,6 +10,7 @@ sets of a build's process tree, sampled from /proc. Nothing here is a test: it m
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import platform
 import re
@@ -37,14 +38,13 @@ PORTFOLIO_BRIEFINGS = 20
 VARIANTS = PORTFOLIO_BRIEFINGS * len(AUDIENCES)
 SAMPLE_SECONDS = 0.02
 MAIN_ALLOWANCE_MIB = 150  # what the build's own process may hold beside its workers
-MIB = 1024 * 1024
 
 
-def run(command: Sequence[str], *, check: bool = True) -> int:
+def run(command: Sequence[str]) -> None:
+    """Run ``command`` to its end; stop the benchmark if it fails."""
     done = subprocess.run(command, check=False, capture_output=True)
-    if check and done.returncode != 0:
+    if done.returncode != 0:
         sys.exit(f"failed ({done.returncode}): {' '.join(command)}\n{done.stderr.decode()[-2000:]}")
-    return done.returncode
 
 
 class Samples(dict[str, float]):
@@ -454,6 +454,21 @@ def machine() -> str:
     )
 
 
+def code() -> str:
+    """The commit measured, and whether the package or templates had uncommitted changes."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, check=False)
+        return done.stdout.decode().strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    diff = git("diff", "HEAD", "--", "reportgen", "templates")
+    if not diff:
+        return f"commit {head}"
+    digest = hashlib.sha256(diff.encode()).hexdigest()[:10]
+    return f"commit {head} with uncommitted changes to reportgen/ or templates/ (diff {digest})"
+
+
 def load() -> str:
     return "load average " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -476,6 +491,7 @@ def main() -> None:
     )
     options = parser.parse_args()
     print(f"machine: {machine()}")
+    print(f"code: {code()}")
     print(f"runs: {options.runs} rounds, each command once a round, interleaved; medians")
     print(f"start: {time.strftime('%Y-%m-%d %H:%M:%S')}, {load()}\n", flush=True)
     table: list[Row] = []

@@ -961,7 +961,8 @@ def test_page_cap_fails_the_long_variant_only(tmp_path: Path) -> None:
 
     assert [key.audience for key in caught.value.failures] == ["evil"]
     assert re.fullmatch(
-        r"the PDF would have \d+ pages; the cap is 2", str(next(iter(caught.value.failures.values())))
+        r"the PDF would have \d+ pages; the cap is 2",
+        str(next(iter(caught.value.failures.values()))),
     )
     assert snapshot(tmp_path / "out") == before
 
