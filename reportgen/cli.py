@@ -46,7 +46,6 @@ EXIT_PROBLEM = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 70  # EX_SOFTWARE in sysexits.h
 EXIT_INTERRUPTED = 130
-ISSUES_URL = "https://github.com/reportgen/reportgen/issues"
 PROJECT_DATA = Path("data")
 
 # Paths are checked by the commands, so a missing one is one line naming it, not a usage text.
@@ -116,7 +115,7 @@ def _internal_error(ctx: click.Context, error: Exception) -> NoReturn:
         traceback.print_exception(error, file=saved)
     click.secho(
         f"internal error: {type(error).__name__}: {error}. This is a bug in reportgen; please "
-        f"report it at {ISSUES_URL} with the traceback saved in {saved.name}",
+        f"report it to its maintainers, with the traceback saved in {saved.name}",
         err=True,
         fg="red",
     )

@@ -267,3 +267,52 @@ def test_python_dash_m(tmp_path: Path) -> None:
     )
     assert result.returncode == 0
     assert __version__ in result.stdout
+
+
+def _fail_with(error: BaseException) -> Callable[..., object]:
+    def fail(*args: object, **kwargs: object) -> object:
+        raise error
+
+    return fail
+
+
+def test_an_internal_error_is_one_line_with_the_traceback_saved(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("reportgen.loading.load_briefings", _fail_with(RuntimeError("boom")))
+    result = run("validate")
+    assert result.exit_code == 70
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("internal error: RuntimeError: boom. This is a bug in reportgen")
+    saved = Path(line.rsplit(" ", 1)[-1])
+    assert "RuntimeError: boom" in saved.read_text()
+    assert "Traceback" not in result.output
+    saved.unlink()
+
+
+def test_debug_shows_an_internal_error_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("reportgen.loading.load_briefings", _fail_with(RuntimeError("boom")))
+    result = run("--debug", "validate")
+    assert isinstance(result.exception, RuntimeError)
+
+
+def test_an_interrupted_command_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("reportgen.loading.load_briefings", _fail_with(KeyboardInterrupt()))
+    result = run("validate")
+    assert result.exit_code == 130
+    assert result.stderr.strip() == "interrupted"
+
+
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [
+        (["validate"], 0),
+        (["validate", "broken.yaml"], 1),
+        (["build", "--check", "--out", "never-built"], 1),
+        (["build", "--audience", "nosuch"], 2),
+        (["build", "--jobs", "0"], 2),
+    ],
+)
+def test_exit_statuses_of_the_readme_table(args: list[str], status: int) -> None:
+    Path("broken.yaml").write_text("id: [unclosed\n")
+    assert run(*args).exit_code == status
