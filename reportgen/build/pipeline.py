@@ -221,11 +221,14 @@ def _build(
     outcomes: dict[VariantKey, Outcome] = {}
     prepared: dict[VariantKey, _Prepared] = {}
     kept: dict[VariantKey, manifest.Entry] = {}
-    if not survey.changed and len(current) == len(quick):
-        kept = {key: current[key] for key in survey.selected(plan)}
+    # Without changed data files, this build's variants are known without parsing anything.
+    selected = [] if survey.changed else survey.selected(plan)
+    if not survey.changed and all(key in current for key in selected):
+        kept = {key: current[key] for key in selected}
     else:
         # The workers import WeasyPrint while this process loads and validates the data.
-        at_most = len(quick) - len(current) + len(survey.changed) * len(plan.profiles)
+        stale = [key for key in selected or quick if key not in current]
+        at_most = len(stale) + len(survey.changed) * len(plan.profiles)
         workers = max(1, min(jobs or os.cpu_count() or 1, at_most))
         with _pool(workers, limits, lay_out_page=at_most > workers) as pool:
             survey.loaded = _load(plan, survey.changed)
