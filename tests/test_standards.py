@@ -101,6 +101,43 @@ def test_declared_archival_and_accessible(built_pdfs: dict[str, BuiltFile], name
     assert declared["dc:title"] == "Mexico's multilateral human rights cooperation"
 
 
+# Namespaces PDF/A predefines (the XMP specification's schemas, PDF/A's own identification and
+# extension schemas): any other a packet uses must be declared in it as an extension schema.
+PREDEFINED_NAMESPACES = {
+    "http://purl.org/dc/elements/1.1/",
+    "http://ns.adobe.com/pdf/1.3/",
+    "http://ns.adobe.com/xap/1.0/",
+    "http://www.aiim.org/pdfa/ns/id/",
+    "http://www.aiim.org/pdfa/ns/extension/",
+    "http://www.aiim.org/pdfa/ns/schema#",
+    "http://www.aiim.org/pdfa/ns/property#",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "http://www.w3.org/XML/1998/namespace",
+}
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_xmp_namespace_is_predefined_or_declared(
+    built_pdfs: dict[str, BuiltFile], name: str
+) -> None:
+    # ISO 19005-3 6.6.2.3.1, which veraPDF checks: the PDF/UA identification (pdfuaid) is not a
+    # PDF/A schema, so the packet must declare it with pdfaExtension:schemas.
+    from xml.etree import ElementTree as ET
+
+    with pikepdf.open(built_pdfs[name].path) as pdf:
+        packet = ET.fromstring(pdf.Root.Metadata.read_bytes())
+    used = {
+        name.partition("}")[0][1:]
+        for element in packet.iter()
+        for name in [element.tag, *element.attrib]
+        if name.startswith("{")
+    }
+    schema = "{http://www.aiim.org/pdfa/ns/schema#}namespaceURI"
+    declared = {element.text for element in packet.iter(schema)}
+    assert "http://www.aiim.org/pdfua/ns/id/" in used
+    assert used - PREDEFINED_NAMESPACES - {"adobe:ns:meta/"} <= declared
+
+
 @pytest.mark.parametrize(
     ("variant", "expected"),
     [

@@ -14,6 +14,27 @@ DEFAULT_VARIANT: PdfVariantName = "pdf/a-3a+ua-1"
 
 UA_NAMESPACE = b'xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" pdfuaid:part="1"'
 
+# PDF/A (ISO 19005-3, 6.6.2.3) admits XMP properties only from the predefined schemas or from an
+# extension schema the packet itself declares; `pdfuaid` is neither predefined by PDF/A nor
+# declared by WeasyPrint, so veraPDF fails PDF/A-3a and -3b without this declaration.
+UA_EXTENSION_SCHEMA = (
+    b'<rdf:Description rdf:about=""'
+    b' xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"'
+    b' xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"'
+    b' xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">'
+    b'<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">'
+    b"<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>"
+    b"<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>"
+    b"<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>"
+    b'<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">'
+    b"<pdfaProperty:name>part</pdfaProperty:name>"
+    b"<pdfaProperty:valueType>Integer</pdfaProperty:valueType>"
+    b"<pdfaProperty:category>internal</pdfaProperty:category>"
+    b"<pdfaProperty:description>Part of ISO 14289 followed</pdfaProperty:description>"
+    b"</rdf:li></rdf:Seq></pdfaSchema:property>"
+    b"</rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>"
+)
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -51,8 +72,7 @@ def identify_as_pdf_ua(_document: Any, pdf: Any) -> None:
     marker = b'<rdf:Description rdf:about="" pdfaid:part='
     if marker not in packet:
         raise RuntimeError("unexpected XMP from WeasyPrint: no pdfaid:part to add PDF/UA beside")
-    stream.stream = [
-        packet.replace(
-            marker, b'<rdf:Description rdf:about="" ' + UA_NAMESPACE + b" pdfaid:part=", 1
-        )
-    ]
+    packet = packet.replace(
+        marker, b'<rdf:Description rdf:about="" ' + UA_NAMESPACE + b" pdfaid:part=", 1
+    )
+    stream.stream = [packet.replace(b"</rdf:RDF>", UA_EXTENSION_SCHEMA + b"</rdf:RDF>", 1)]
