@@ -15,6 +15,21 @@ class OutputLockedError(BuildError):
     """Raised when another build holds the output folder and the caller would not wait."""
 
 
+def _reason(out_dir: Path, error: Exception) -> str:
+    """Why the folder cannot be used, in words that point at the file in the way."""
+    if isinstance(error, FileExistsError):  # mkdir(exist_ok=True) says so of a non-folder only
+        return "it exists and is not a folder"
+    reason = getattr(error, "strerror", None) or str(error)
+    if isinstance(error, NotADirectoryError):
+        in_the_way = next(
+            (path for path in (out_dir, *out_dir.parents) if path.exists() and not path.is_dir()),
+            None,
+        )
+        if in_the_way is not None:
+            return f"{reason} ({in_the_way} is a file)"
+    return reason
+
+
 @contextlib.contextmanager
 def output_lock(
     out_dir: Path, *, wait: bool = True, on_wait: Callable[[str], None] = lambda message: None
@@ -30,8 +45,10 @@ def output_lock(
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    except OSError as error:
-        raise BuildError(f"cannot use {out_dir} as the output folder: {error.strerror}") from None
+    except (OSError, ValueError) as error:  # ValueError: a NUL in a path from the settings
+        raise BuildError(
+            f"cannot use {out_dir} as the output folder: {_reason(out_dir, error)}"
+        ) from None
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
