@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from reportgen import files
 from reportgen.discovery import display_name, find_profiles
 from reportgen.errors import AudienceError, DataError, Problem
 from reportgen.loading import load_model
@@ -131,11 +132,17 @@ class Audience(Model):
         return sorted(visibility)
 
 
+def load_profile(path: Path) -> Audience:
+    """The profile in ``path``, read through `reportgen.files`: a regular file of at most 2 MiB
+    whose real path, links followed, is inside the folder it was found in."""
+    return load_model(path, Audience, kind=files.PROFILE, roots=(path.parent,))
+
+
 def load_audiences(folder: Path = BUILTIN_AUDIENCES) -> dict[str, Audience]:
     """Every profile in ``folder``, by name; a profile's name must match its file name."""
     audiences: dict[str, Audience] = {}
     for path in sorted(folder.glob("*.yaml")):
-        audience = load_model(path, Audience)
+        audience = load_profile(path)
         if audience.name != path.stem:
             raise AudienceError(f"{path}: name {audience.name!r} must match the file name")
         audiences[audience.name] = audience
@@ -146,7 +153,7 @@ def discover_audiences(template_dirs: Sequence[Path] = ()) -> dict[str, tuple[Au
     """Every audience, loaded and validated, with the file it comes from (see `find_profiles`)."""
     found: dict[str, tuple[Audience, Path]] = {}
     for name, path in find_profiles(template_dirs).items():
-        audience = load_model(path, Audience)
+        audience = load_profile(path)
         if audience.name != name:
             raise AudienceError(f"{path}: name {audience.name!r} must match the file name")
         found[name] = (audience, path)
@@ -159,7 +166,7 @@ def load_profiles(profiles: dict[str, Path]) -> dict[str, Audience]:
     loaded: dict[str, Audience] = {}
     for name, path in profiles.items():
         try:
-            audience = load_model(path, Audience)
+            audience = load_profile(path)
         except DataError as error:
             problems += error.problems
             continue

@@ -196,7 +196,7 @@ def _data_paths(given: tuple[Path, ...], settings: Settings) -> tuple[Path, ...]
 )
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=ANY_PATH,
     help=f"Folder the PDFs are written to. Default: {DEFAULT_OUTPUT}/",
 )
 @TEMPLATES_OPTION
@@ -365,12 +365,33 @@ def audiences(template_dirs: tuple[Path, ...]) -> None:
 
 @main.command("init-template")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--name", default="custom", show_default=True, help="Name of the starter audience.")
+@click.option(
+    "--name",
+    default="custom",
+    show_default=True,
+    help="Name of the starter audience: lower-case letters, digits and hyphens, starting with "
+    "a letter, at most 40 characters. Any other name is refused with exit status 1, and "
+    "nothing is written.",
+)
 def init_template_command(folder: Path, name: str) -> None:
-    """Write a starter folder: an audience profile, a template and a stylesheet."""
+    """Write a starter folder: an audience profile, a template and a stylesheet.
+
+    Nothing is overwritten, and nothing is written outside FOLDER.
+    """
+    import shlex
+
+    from reportgen.scaffold import starter_name_problem
+
+    # Exit status 1 like every refused input, not 2: the name is checked by the same rule
+    # the library applies, and the message says what a name may be.
+    problem = starter_name_problem(name)
+    if problem:
+        raise ReportgenError(f"--name {problem}")
     for path in init_template(folder, name):
         click.echo(f"wrote {path}")
-    click.echo(f"build it with: reportgen build --templates {folder} --audience {name}")
+    click.echo(
+        f"build it with: reportgen build --templates {shlex.quote(str(folder))} --audience {name}"
+    )
 
 
 @main.command()
@@ -387,7 +408,7 @@ def new(folder: Path) -> None:
 @click.argument("pdf", type=ANY_PATH)
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=ANY_PATH,
     default=Path(),
     show_default="the current folder",
     help="Folder to write the extracted files to.",

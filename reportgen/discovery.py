@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from reportgen import files
 from reportgen.errors import ReportgenError, UnknownAudienceError
 from reportgen.resources import BUILTIN_AUDIENCES
 
@@ -26,37 +27,40 @@ class DataFile:
 
 def find_data_files(paths: Sequence[Path], *, exclude: Sequence[Path] = ()) -> list[DataFile]:
     """The data files named, and those found in the folders named (``*.yaml`` and ``*.yml``, in
-    sub-folders too, hidden ones left out), each once, sorted by name."""
+    sub-folders too, hidden ones left out), each once, sorted by name.
+
+    A file named is the operator's choice; a file found in a folder must really be in it (a
+    link out of the folder is refused), and every one must be a regular file within the cap
+    for data, read once here to hash it.
+    """
     skipped = {path.resolve() for path in exclude}
-    found: dict[Path, Path] = {}
+    found: dict[Path, tuple[Path, tuple[Path, ...] | None]] = {}
     for given in paths:
         if given.is_dir():
+            root = given.resolve()
             # An output folder inside a data folder is left out; one that holds it is not.
-            skip = [folder for folder in skipped if folder.is_relative_to(given.resolve())]
+            skip = [folder for folder in skipped if folder.is_relative_to(root)]
             inside = sorted(
                 path
                 for path in given.rglob("*")
                 if path.suffix in DATA_SUFFIXES
-                and path.is_file()
+                and not path.is_dir()
                 and not any(part.startswith(".") for part in path.relative_to(given).parts)
                 and not any(path.resolve().is_relative_to(folder) for folder in skip)
             )
             if not inside:
                 raise ReportgenError(f"{given}: no briefing data files (*.yaml) in this folder")
-            found.update((path.resolve(), path) for path in inside)
-        elif given.is_file():
-            found[given.resolve()] = given
+            found.update((path.resolve(), (path, (root,))) for path in inside)
+        elif given.exists() or given.is_symlink():
+            found[given.resolve()] = (given, None)
         else:
             raise ReportgenError(f"{given}: no such file or folder")
-    files = []
-    for path in found.values():
-        try:
-            with path.open("rb") as stream:
-                digest = hashlib.file_digest(stream, "sha256").hexdigest()
-        except OSError as error:
-            raise ReportgenError(f"{path}: cannot read file: {error.strerror}") from None
-        files.append(DataFile(path, display_name(path), digest))
-    return sorted(files, key=lambda file: file.name)
+    data_files = []
+    for path, roots in found.values():
+        shown = display_name(path)
+        content = files.read_bytes(path, files.DATA, roots, shown=shown)
+        data_files.append(DataFile(path, shown, hashlib.sha256(content).hexdigest()))
+    return sorted(data_files, key=lambda file: file.name)
 
 
 def display_name(path: Path) -> str:
@@ -73,11 +77,15 @@ def find_profiles(template_dirs: Sequence[Path] = ()) -> dict[str, Path]:
     ``audiences/``.
 
     A user profile with a built-in audience's name replaces it, as a user template replaces
-    the built-in template of the same name; earlier folders win over later ones.
+    the built-in template of the same name; earlier folders win over later ones. Each must be
+    a regular file inside the folder it is found in (see `reportgen.files`): a named pipe there
+    would hang whatever reads it, and skipping it would quietly build the built-in audience of
+    that name instead, so it is refused.
     """
     found: dict[str, Path] = {}
     for folder in [BUILTIN_AUDIENCES, *(path / "audiences" for path in reversed(template_dirs))]:
         for path in sorted(folder.glob("*.yaml")):
+            files.check(path, files.PROFILE, (folder,))
             found[path.stem] = path
     return dict(sorted(found.items()))
 

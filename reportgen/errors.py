@@ -75,6 +75,24 @@ class ResourceError(ReportgenError):
     """
 
 
+class FileRefusedError(ReportgenError):
+    """Raised when a file is not read (see `reportgen.files`): it lies, or links, outside the
+    folders it may come from, is not a regular file, is over its size cap, or is not UTF-8.
+
+    ``file`` names it as the user wrote it, ``reason`` says why in plain words, and ``line`` is
+    where the first byte that is not UTF-8 is.
+    """
+
+    def __init__(self, file: str, reason: str, line: int | None = None) -> None:
+        self.file = file
+        self.reason = reason
+        self.line = line
+        super().__init__(f"{file}:{line}: {reason}" if line is not None else f"{file}: {reason}")
+
+    def __reduce__(self) -> tuple[type[FileRefusedError], tuple[str, str, int | None]]:
+        return type(self), (self.file, self.reason, self.line)  # as DataError.__reduce__
+
+
 class BuildError(ReportgenError):
     """Raised when WeasyPrint fails or the PDF cannot be written to the output folder."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Hashable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -10,14 +11,15 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from reportgen import files
 from reportgen.discovery import display_name, find_data_files
-from reportgen.errors import DataError, Problem, describe_characters
+from reportgen.errors import DataError, FileRefusedError, Problem, describe_characters
 from reportgen.models import Briefing
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 # A briefing is a few kilobytes; anything near this is a mistake or an attack on the parser.
-MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_FILE_BYTES = files.DATA.limit
 
 # A briefing nests a few levels and holds a few thousand values; these bounds are far above
 # that and far below what would make loading slow.
@@ -25,6 +27,25 @@ MAX_DEPTH = 40
 MAX_EXPANDED_VALUES = 200_000
 
 Location = tuple[int | str, ...]
+
+# The tags of plain values, lists and mappings: all a briefing or a profile is made of. Others
+# build values the models were not written for, some of them unordered (``!!set``), which
+# would make two builds of the same file differ.
+_YAML = "tag:yaml.org,2002:"
+ALLOWED_TAGS: dict[type[yaml.Node], frozenset[str]] = {
+    yaml.ScalarNode: frozenset(
+        _YAML + name for name in ("str", "int", "float", "bool", "null", "timestamp", "merge")
+    ),
+    yaml.SequenceNode: frozenset({_YAML + "seq"}),
+    yaml.MappingNode: frozenset({_YAML + "map"}),
+}
+TAG_ADVICE = {
+    "set": "write a list instead",
+    "omap": "write a mapping instead",
+    "pairs": "write a mapping or a list instead",
+    "binary": "write the value as text instead",
+    "value": 'put a lone "=" in quotes',
+}
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -35,7 +56,16 @@ class _StrictLoader(yaml.SafeLoader):
         # them the node's position so they are reported like any other YAML error.
         try:
             return super().construct_object(node, deep=deep)
-        except (ValueError, TypeError, OverflowError) as error:
+        # PyYAML's constructors fail on explicitly tagged odd values with other errors too
+        # (`!!int` alone: IndexError; `!!timestamp x`: AttributeError; `!!bool ""`: KeyError).
+        except (
+            ValueError,
+            TypeError,
+            OverflowError,
+            IndexError,
+            KeyError,
+            AttributeError,
+        ) as error:
             raise yaml.constructor.ConstructorError(
                 None, None, f"invalid value: {error}", node.start_mark
             ) from None
@@ -86,10 +116,20 @@ def load_briefings(paths: Sequence[Path]) -> dict[str, Briefing]:
     return briefings
 
 
-def load_model(path: Path, model: type[ModelT]) -> ModelT:
-    """Read a YAML file into ``model``, reporting problems as ``file:line: field: message``."""
+def load_model(
+    path: Path,
+    model: type[ModelT],
+    *,
+    kind: files.Kind = files.DATA,
+    roots: Sequence[Path] | None = None,
+) -> ModelT:
+    """Read a YAML file into ``model``, reporting problems as ``file:line: field: message``.
+
+    The file is read through `reportgen.files`: ``kind`` sets its size cap, and with ``roots``
+    its real path must be inside one of them (a profile inside the folder it was found in).
+    """
     display = display_name(path)
-    raw, root = _load(_read_text(path, display), display, construct=True)
+    raw, root = _load(_read_text(path, display, kind, roots), display, construct=True)
     try:
         return model.model_validate(raw)
     except ValidationError as error:
@@ -130,28 +170,29 @@ def _load(text: str, display: str, *, construct: bool) -> tuple[Any, yaml.Node]:
         loader.dispose()
 
 
-def _read_text(path: Path, display: str) -> str:
+def _read_text(
+    path: Path, display: str, kind: files.Kind = files.DATA, roots: Sequence[Path] | None = None
+) -> str:
+    # A refusal names the file as written: for a link, `display` would name its target.
+    written = _as_written(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise DataError(
-                [Problem(display, None, f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")]
-            )
-        content = path.read_bytes()
-    except OSError as error:
-        raise DataError([Problem(display, None, f"cannot read file: {error.strerror}")]) from None
+        return files.read_text(path, kind, roots, shown=written)
+    except FileRefusedError as error:
+        raise DataError([Problem(error.file, error.line, error.reason)]) from None
+
+
+def _as_written(path: Path) -> str:
+    """``path`` relative to the current folder when under it, links left as they are."""
+    absolute = Path(os.path.normpath(path.absolute()))
     try:
-        # utf-8-sig: a byte-order mark, which some Windows editors write, is accepted and dropped.
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = content.count(b"\n", 0, error.start) + 1
-        raise DataError(
-            [Problem(display, line, f"file is not valid UTF-8: {error.reason}")]
-        ) from None
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _check_shape(root: yaml.Node, display: str) -> None:
-    """Refuse recursive aliases, deep nesting and alias bombs before anything is built.
+    """Refuse tags other than plain values, lists and mappings, recursive aliases, deep nesting
+    and alias bombs before anything is built.
 
     Aliases share one node, so a file of a few lines can stand for billions of values
     ("billion laughs"); counting the expanded size catches that without expanding it.
@@ -159,6 +200,7 @@ def _check_shape(root: yaml.Node, display: str) -> None:
     sizes: dict[int, int] = {}
 
     def expanded_size(node: yaml.Node, open_nodes: tuple[int, ...]) -> int:
+        _check_tag(node, display)
         if id(node) in open_nodes:
             raise _shape_error(display, node, "an alias refers to a value that contains it")
         if len(open_nodes) >= MAX_DEPTH:
@@ -179,6 +221,15 @@ def _check_shape(root: yaml.Node, display: str) -> None:
         return total
 
     expanded_size(root, ())
+
+
+def _check_tag(node: yaml.Node, display: str) -> None:
+    if node.tag in ALLOWED_TAGS.get(type(node), frozenset()):
+        return
+    short = node.tag.removeprefix(_YAML)
+    shown = f"!!{short}" if short != node.tag else node.tag
+    advice = TAG_ADVICE.get(short, "only plain values, lists and mappings are")
+    raise _shape_error(display, node, f"YAML tag {shown} is not allowed; {advice}")
 
 
 def _shape_error(display: str, node: yaml.Node, message: str) -> DataError:

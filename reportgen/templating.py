@@ -15,14 +15,15 @@ from babel.numbers import format_decimal, format_percent
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
-from reportgen import charts, theming
+from reportgen import charts, files, theming
 from reportgen.audiences import Audience, Theme
 from reportgen.context import plain
-from reportgen.errors import TemplateError
+from reportgen.errors import FileRefusedError, TemplateError
 from reportgen.models import Briefing, BudgetResolutionSection, Source
 from reportgen.resources import BUILTIN_TEMPLATES, template_search_path
 
 BUILTIN_PREFIX = "builtin"
+NO_TEMPLATE_LINE = "while rendering"
 
 # The functions a template is given, besides Jinja's own globals (range, dict, lipsum, cycler,
 # joiner, namespace). Each is a plain function returning text or Markup: a function's only
@@ -65,6 +66,60 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return super().getitem(obj, argument)
 
 
+class TemplateLoader(jinja2.BaseLoader):
+    """Templates from the search path, earlier folders first, each read through the rule of
+    `reportgen.files`: inside the search path once links are followed, a regular file, at most
+    1 MiB, UTF-8.
+
+    ``builtin/<name>`` is the built-in template of that name, so a user's template can extend
+    the very one it replaces; as with Pelican's ``ChoiceLoader`` over a ``PrefixLoader``, the
+    name is first looked up as it is (a user folder may have a ``builtin/`` folder of its own).
+    """
+
+    def __init__(self, search_path: Sequence[Path]) -> None:
+        self.search_path = tuple(search_path)
+        self._roots = tuple(folder.resolve() for folder in self.search_path)
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        pieces = jinja2.loaders.split_template_path(template)  # refuses ".." as not found
+        found = _first_existing(self.search_path, pieces)
+        if found is None and len(pieces) > 1 and pieces[0] == BUILTIN_PREFIX:
+            found = _first_existing((BUILTIN_TEMPLATES,), pieces[1:])
+        if found is None:
+            raise jinja2.TemplateNotFound(template)
+        contents = files.read(found, files.TEMPLATE, self._roots)
+        source = files.decode(contents.data, str(found))
+
+        def uptodate() -> bool:
+            # Templates do not change during a build; this keeps a long-lived environment
+            # (tests, a future `serve`) from rendering a stale one.
+            try:
+                return contents.real.stat().st_mtime_ns == contents.mtime_ns
+            except OSError:
+                return False
+
+        return source, str(found), uptodate
+
+    def searched(self) -> list[str]:
+        """Every folder a template name is looked up in, for a message that shows them all."""
+        return [*map(str, self.search_path), f"{BUILTIN_PREFIX}/ -> {BUILTIN_TEMPLATES}"]
+
+
+def _first_existing(folders: Sequence[Path], pieces: Sequence[str]) -> Path | None:
+    """The first ``folder/pieces`` that is there at all, links that lead nowhere included: the
+    loader then refuses it by name, rather than quietly falling back to a later folder."""
+    for folder in folders:
+        candidate = folder.joinpath(*pieces)
+        try:
+            candidate.lstat()
+        except (OSError, ValueError):
+            continue
+        return candidate
+    return None
+
+
 def make_environment(user_dirs: Sequence[Path] = ()) -> jinja2.Environment:
     """A sandboxed environment over the user's template folders, then the built-in ones.
 
@@ -75,12 +130,7 @@ def make_environment(user_dirs: Sequence[Path] = ()) -> jinja2.Environment:
     leave ``*.html.j2`` unescaped. ``StrictUndefined`` turns a misspelt name into an error
     instead of an empty string in a finished PDF.
     """
-    loader = jinja2.ChoiceLoader(
-        [
-            jinja2.FileSystemLoader([str(path) for path in template_search_path(user_dirs)]),
-            jinja2.PrefixLoader({BUILTIN_PREFIX: jinja2.FileSystemLoader(str(BUILTIN_TEMPLATES))}),
-        ]
-    )
+    loader = TemplateLoader(template_search_path(user_dirs))
     environment = _Sandbox(
         loader=loader,
         autoescape=True,
@@ -119,6 +169,11 @@ def render_html(
     except jinja2.TemplateSyntaxError as error:
         where = f"{error.filename or error.name}:{error.lineno}"
         raise TemplateError(f"{where}: template syntax error: {error.message}") from None
+    except FileRefusedError as error:
+        # From an include or extends: where in the template it was asked for, then why.
+        where = _template_location(error)
+        prefix = "" if where == NO_TEMPLATE_LINE else f"{where}: "
+        raise TemplateError(f"{prefix}{error}") from None
     except MemoryError:
         raise  # the layout process reports it against its memory limit
     except Exception as error:
@@ -147,22 +202,7 @@ def template_context(briefing: Briefing, audience: Audience) -> dict[str, object
 def _search_path(environment: jinja2.Environment) -> list[str]:
     """Every folder a template name was looked up in, for a message that shows them all."""
     loader = environment.loader
-    loaders = loader.loaders if isinstance(loader, jinja2.ChoiceLoader) else [loader]
-    folders: list[str] = []
-    for each in loaders:
-        if isinstance(each, jinja2.FileSystemLoader):
-            folders += each.searchpath
-        elif isinstance(each, jinja2.PrefixLoader):
-            folders += [f"{prefix}/ -> {sub}" for prefix, sub in _prefixed(each)]
-    return folders
-
-
-def _prefixed(loader: jinja2.PrefixLoader) -> list[tuple[str, str]]:
-    return [
-        (prefix, ", ".join(sub.searchpath))
-        for prefix, sub in loader.mapping.items()
-        if isinstance(sub, jinja2.FileSystemLoader)
-    ]
+    return loader.searched() if isinstance(loader, TemplateLoader) else []
 
 
 def _template_location(error: BaseException) -> str:
@@ -172,7 +212,7 @@ def _template_location(error: BaseException) -> str:
         if frame.filename.endswith(".j2")
     ]
     if not frames:
-        return "while rendering"
+        return NO_TEMPLATE_LINE
     return f"{frames[-1].filename}:{frames[-1].lineno}"
 
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 from pydantic import BaseModel
 
-from reportgen.audiences import Audience, load_audiences, tailor
+from reportgen.audiences import Audience, load_audiences, load_profiles, tailor
+from reportgen.cli import main
 from reportgen.discovery import select
 from reportgen.errors import AudienceError, DataError
 from reportgen.loading import load_briefing
 from reportgen.models import Briefing, Sourced, Visibility
+from reportgen.resources import EXAMPLE_BRIEFING
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MARKER = "SECRET"
@@ -226,3 +231,112 @@ def test_profile_asking_for_a_missing_section(redaction_briefing: Briefing) -> N
     profile = audience(sections=["messages", "no-such-section"])
     with pytest.raises(AudienceError, match="no-such-section"):
         tailor(redaction_briefing, profile)
+
+
+# ---- Reading profiles: the rule of reportgen.files -------------------------------------------
+
+PROMPTLY = 30.0  # seconds: far more than a refusal takes, far less than a hang
+
+
+def invoke_promptly(*args: str) -> Result:
+    """The command's result, failing the test (not hanging it) if the command blocks.
+
+    An alarm rather than a thread: the command sets signal handlers, which only the main
+    thread may, and the alarm interrupts a blocking open() in it.
+    """
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"reportgen {' '.join(args)} still running after {PROMPTLY:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, PROMPTLY)
+    try:
+        return CliRunner().invoke(main, list(args))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def assert_one_error_line(result: Result, expected: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.stderr.splitlines() == [f"error: {expected}"]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A briefings project with a template folder of its own, and earlier outputs."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "briefing.yaml").write_bytes(EXAMPLE_BRIEFING.read_bytes())
+    (tmp_path / "templates" / "audiences").mkdir(parents=True)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "earlier.pdf").write_bytes(b"%PDF-1.7\n% an earlier build\n%%EOF\n")
+    return tmp_path
+
+
+def outputs(project: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted((project / "out").iterdir())}
+
+
+def test_a_named_pipe_in_audiences_is_refused_at_once_by_audiences_and_build(
+    project: Path,
+) -> None:
+    os.mkfifo(project / "templates" / "audiences" / "public.yaml")
+    before = outputs(project)
+    refusal = "templates/audiences/public.yaml: is not a regular file (it is a named pipe)"
+
+    assert_one_error_line(invoke_promptly("audiences", "--templates", "templates"), refusal)
+    build = invoke_promptly(
+        "build", "--templates", "templates", "--time-limit", "5", "--out", "out"
+    )
+    assert_one_error_line(build, refusal)
+    assert outputs(project) == before
+
+
+def test_a_profile_linking_out_of_its_folder_is_refused_by_audiences_and_build(
+    project: Path,
+) -> None:
+    (project / "secret.yaml").write_text("name: public\ndescription: Stolen.\nmarking: X\n")
+    (project / "templates" / "audiences" / "public.yaml").symlink_to(project / "secret.yaml")
+    before = outputs(project)
+    refusal = (
+        "templates/audiences/public.yaml: links to a file outside its audiences folder; refused"
+    )
+
+    assert_one_error_line(invoke_promptly("audiences", "--templates", "templates"), refusal)
+    build = invoke_promptly("build", "--templates", "templates", "--out", "out")
+    assert_one_error_line(build, refusal)
+    assert outputs(project) == before
+    assert "Stolen" not in build.output
+
+
+def test_a_profile_link_to_dev_zero_is_refused_without_reading_it(project: Path) -> None:
+    (project / "templates" / "audiences" / "zero.yaml").symlink_to("/dev/zero")
+    assert_one_error_line(
+        invoke_promptly("audiences", "--templates", "templates"),
+        "templates/audiences/zero.yaml: links to a file outside its audiences folder; refused",
+    )
+
+
+def test_loading_a_profile_checks_it_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Between finding and loading, the profile became a link out of its folder.
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "audiences"
+    folder.mkdir()
+    (tmp_path / "secret.yaml").write_text("name: press\ndescription: Stolen.\nmarking: X\n")
+    (folder / "press.yaml").symlink_to(tmp_path / "secret.yaml")
+    with pytest.raises(DataError) as caught:
+        load_profiles({"press": folder / "press.yaml"})
+    assert str(caught.value) == (
+        "audiences/press.yaml: links to a file outside its audiences folder; refused"
+    )
+
+
+def test_a_profile_over_its_cap_is_refused_unread(tmp_path: Path) -> None:
+    folder = tmp_path / "audiences"
+    folder.mkdir()
+    with (folder / "big.yaml").open("wb") as stream:
+        stream.truncate(3 * 1024**3)
+    with pytest.raises(DataError, match="is 3 GiB; the limit for an audience profile is 2 MiB"):
+        load_audiences(folder)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,121 @@ def test_limits_come_from_settings_and_a_flag_overrides_them(
 
     result = run("build", "--max-pages", "50")
     assert result.exit_code == 0, result.output
+
+
+# ---- Settings files that are broken, or not files at all: one line, never a traceback -------
+
+BROKEN_SETTINGS = {
+    "not UTF-8": (
+        "reportgen.toml",
+        b'# caf\xe9\nout = "x"\n',
+        "reportgen.toml:1: is not valid UTF-8: invalid continuation byte",
+    ),
+    "not TOML": (
+        "reportgen.toml",
+        b'out = "x"\nbad line here\n',
+        "reportgen.toml:2:5: TOML error: Expected '=' after a key in a key/value pair",
+    ),
+    "binary": ("reportgen.toml", b"\x00\x01\x02", "reportgen.toml:1:1: TOML error: Invalid"),
+    "tool = 5": ("pyproject.toml", b"tool = 5\n", "pyproject.toml: tool: must be a table"),
+    "tool.reportgen = 5": (
+        "pyproject.toml",
+        b"[tool]\nreportgen = 5\n",
+        "pyproject.toml: tool.reportgen: must be a table ([tool.reportgen]), not an integer",
+    ),
+    'tool.reportgen = "x"': (
+        "pyproject.toml",
+        b'[tool]\nreportgen = "x"\n',
+        "pyproject.toml: tool.reportgen: must be a table ([tool.reportgen]), not a string",
+    ),
+    'tool = "reportgen"': (
+        "pyproject.toml",
+        b'tool = "reportgen"\n',
+        "pyproject.toml: tool: must be a table ([tool]), not a string",
+    ),
+    "a setting of the wrong type": (
+        "pyproject.toml",
+        b"[tool.reportgen]\nmax_pages = true\n",
+        "pyproject.toml: tool.reportgen.max_pages: must be a whole number from 1 to 100000",
+    ),
+    "a list for text": (
+        "reportgen.toml",
+        b"out = [1]\n",
+        "reportgen.toml: out: expected text, got [1]",
+    ),
+    "a NUL in a path": (
+        "reportgen.toml",
+        b'out = "a\\u0000b"\n',
+        "reportgen.toml: out: 'a\\x00b' holds a NUL character, which no file name can",
+    ),
+    "a path too long to look up": (
+        "reportgen.toml",
+        b'templates = ["' + b"x" * 5000 + b'"]\n',
+        "reportgen.toml: templates: cannot use this path: File name too long",
+    ),
+    "a name with a line break": (
+        "reportgen.toml",
+        b'audiences = ["public\\n"]\n',
+        "reportgen.toml: audiences: 'public\\n' is not an audience name",
+    ),
+    "nested too deeply": (
+        "reportgen.toml",
+        b"out = " + b"[" * 100_000 + b"]" * 100_000 + b"\n",
+        "reportgen.toml: TOML error: nested too deeply",
+    ),
+    "over the cap": (
+        "reportgen.toml",
+        b"# padding\n" * 110_000,
+        "reportgen.toml: is 1,100,000 bytes; the limit for a settings file is 1 MiB",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"), BROKEN_SETTINGS.values(), ids=BROKEN_SETTINGS.keys()
+)
+def test_a_broken_settings_file_is_one_line_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, content: bytes, expected: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_bytes(content)
+
+    result = run("audiences")
+
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: {tmp_path / expected}"), line
+
+
+@pytest.mark.parametrize("kind", ["named pipe", "link to /dev/zero", "folder"])
+def test_a_settings_file_that_is_not_a_file_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "reportgen.toml"
+    if kind == "named pipe":
+        os.mkfifo(config)
+    elif kind == "folder":
+        config.mkdir()
+    else:
+        config.symlink_to("/dev/zero")
+    # Not a settings file: the defaults apply, as with no file at all.
+    assert find_config(tmp_path) is None
+    assert run("audiences").exit_code == 0
+    # Named with --config, it is refused in one line.
+    result = run("--config", "reportgen.toml", "audiences")
+    assert result.exit_code == 1, result.output
+    assert result.stderr == "error: reportgen.toml: no such settings file\n"
+    # And the library, given it anyway, refuses it without blocking.
+    with pytest.raises(DataError, match=r"reportgen\.toml: (is not a regular file|cannot be)"):
+        load_settings(config)
+
+
+def test_a_settings_file_linked_from_elsewhere_is_the_operators_choice(tmp_path: Path) -> None:
+    (tmp_path / "team.toml").write_text('out = "dist"\n')
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "reportgen.toml").symlink_to(tmp_path / "team.toml")
+    settings = load_settings(find_config(tmp_path / "project"))
+    # Read wherever it leads; its paths are relative to the file it links to, as before.
+    assert settings.out == tmp_path.resolve() / "dist"

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from reportgen.discovery import display_name, find_data_files
-from reportgen.errors import ReportgenError
+from reportgen.discovery import display_name, find_data_files, find_profiles
+from reportgen.errors import FileRefusedError, ReportgenError
+from reportgen.resources import BUILTIN_AUDIENCES
 
 
 def touch(path: Path, text: str = "id: x\n") -> Path:
@@ -116,3 +119,53 @@ def test_display_name_is_relative_to_the_current_folder_when_under_it(tmp_path: 
 
     assert display_name(tmp_path / "data" / "a.yaml") == "data/a.yaml"
     assert display_name(outside) == str(outside)
+
+
+# ---- Profiles: found by name, each a regular file inside its audiences folder ---------------
+
+PROFILE = "name: {name}\ndescription: Mine.\nmarking: PUBLIC\n"
+
+
+def test_profiles_of_a_user_folder_replace_built_in_ones(tmp_path: Path) -> None:
+    touch(tmp_path / "mine" / "audiences" / "public.yaml", PROFILE.format(name="public"))
+    touch(tmp_path / "mine" / "audiences" / "press.yaml", PROFILE.format(name="press"))
+    found = find_profiles([Path("mine")])
+    assert found["public"] == Path("mine/audiences/public.yaml")
+    assert found["press"] == Path("mine/audiences/press.yaml")
+    assert found["executive"].parent == BUILTIN_AUDIENCES
+
+
+def test_a_profile_linked_within_its_folder_is_found(tmp_path: Path) -> None:
+    touch(tmp_path / "mine" / "audiences" / "press.yaml", PROFILE.format(name="press"))
+    (tmp_path / "mine" / "audiences" / "media.yaml").symlink_to("press.yaml")
+    assert find_profiles([Path("mine")])["media"] == Path("mine/audiences/media.yaml")
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda path: path.symlink_to("/etc/passwd"), "links to a file outside"),
+        (lambda path: path.symlink_to("../../secret.yaml"), "links to a file outside"),
+        (lambda path: path.symlink_to("/dev/zero"), "links to a file outside"),
+        (os.mkfifo, "is not a regular file (it is a named pipe)"),
+        (lambda path: path.mkdir(), "is not a regular file (it is a folder)"),
+        (lambda path: path.symlink_to("nowhere.yaml"), "links to a file that does not exist"),
+    ],
+    ids=[
+        "link to /etc/passwd",
+        "link out",
+        "link to /dev/zero",
+        "named pipe",
+        "folder",
+        "dangling",
+    ],
+)
+def test_a_profile_that_is_not_a_file_of_its_folder_is_refused_by_name(
+    tmp_path: Path, make: Callable[[Path], object], reason: str
+) -> None:
+    touch(tmp_path / "secret.yaml", PROFILE.format(name="evil"))
+    (tmp_path / "mine" / "audiences").mkdir(parents=True)
+    make(tmp_path / "mine" / "audiences" / "evil.yaml")
+    with pytest.raises(FileRefusedError) as caught:
+        find_profiles([Path("mine")])
+    assert str(caught.value).startswith(f"mine/audiences/evil.yaml: {reason}")

@@ -164,3 +164,15 @@ def test_a_change_to_reportgens_own_code_marks_outputs_stale(
     assert list(stale) == [EXECUTIVE]
     assert "charts.py" in stale[EXECUTIVE]
     assert stale[EXECUTIVE].startswith("changed since it was built: reportgen's code")
+
+
+def test_a_huge_file_in_a_template_folder_is_refused_without_reading_it(tmp_path: Path) -> None:
+    from reportgen.errors import FileRefusedError
+
+    folder = tmp_path / "looks"
+    folder.mkdir()
+    huge = folder / "huge.bin"
+    with huge.open("wb") as stream:
+        stream.truncate(3 * 1024**3)  # sparse: takes no disk, and reading it would take seconds
+    with pytest.raises(FileRefusedError, match=r"huge\.bin: is 3 GiB; the limit for a file in"):
+        SharedInputs([folder])

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from reportgen.audiences import Audience, load_audiences, tailor
 from reportgen.build.pipeline import Variant, render_variants
-from reportgen.errors import DataError, TemplateError
+from reportgen.cli import main
+from reportgen.errors import DataError, FileRefusedError, TemplateError
 from reportgen.loading import load_briefing
 from reportgen.models import Briefing, BudgetResolutionSection, TalkingPointsSection
-from reportgen.resources import BUILTIN_TEMPLATES
+from reportgen.resources import BUILTIN_TEMPLATES, EXAMPLE_BRIEFING
 from reportgen.templating import make_environment, render_html
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -403,3 +406,128 @@ def test_autoescape_applies_whatever_the_extension(tmp_path: Path) -> None:
     write_template(tmp_path, "plain.txt", "{{ value }}")
     environment = make_environment([tmp_path])
     assert environment.get_template("plain.txt").render(value="<b>") == "&lt;b&gt;"
+
+
+# ---- Reading templates: the rule of reportgen.files ------------------------------------------
+
+LEAK_PROFILE = """\
+name: leak
+description: Includes a file it should not.
+template: leak.html.j2
+marking: PUBLIC
+"""
+
+
+def test_an_include_of_a_link_out_of_the_template_folders_is_refused(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    including = write_template(tmp_path, "evil.html.j2", "<p>start</p>\n{% include 'leak.txt' %}\n")
+    (tmp_path / "leak.txt").symlink_to("/etc/passwd")
+    with pytest.raises(TemplateError) as caught:
+        render_html(shipped_briefing, custom_audience("evil.html.j2"), make_environment([tmp_path]))
+    assert str(caught.value) == (
+        f"{including}:2: {tmp_path / 'leak.txt'}: links to a file outside the template "
+        "folders; refused"
+    )
+
+
+def test_a_link_between_folders_of_the_search_path_is_followed(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    mine = tmp_path / "mine"
+    write_template(mine, "part.html.j2", "<p>shared part</p>\n")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "linked.html.j2").symlink_to(mine / "part.html.j2")
+    (other / "builtin-base.html.j2").symlink_to(BUILTIN_TEMPLATES / "base.html.j2")
+    environment = make_environment([other, mine])
+    assert environment.get_template("linked.html.j2").render() == "<p>shared part</p>\n"
+    assert environment.get_template("builtin-base.html.j2").filename == str(
+        other / "builtin-base.html.j2"
+    )
+
+
+def test_a_template_that_is_not_utf8_is_named_with_its_line(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    path = tmp_path / "latin1.html.j2"
+    path.write_bytes("<p>one</p>\n<p>Canc\u00fan</p>\n".encode("latin-1"))
+    with pytest.raises(TemplateError) as caught:
+        render_html(
+            shipped_briefing, custom_audience("latin1.html.j2"), make_environment([tmp_path])
+        )
+    assert str(caught.value) == f"{path}:2: is not valid UTF-8: invalid start byte"
+
+
+def test_a_named_pipe_for_a_template_is_refused_at_once(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    os.mkfifo(tmp_path / "pipe.html.j2")
+    with pytest.raises(TemplateError) as caught:
+        render_html(shipped_briefing, custom_audience("pipe.html.j2"), make_environment([tmp_path]))
+    assert str(caught.value) == (
+        f"{tmp_path / 'pipe.html.j2'}: is not a regular file (it is a named pipe)"
+    )
+
+
+def test_a_template_over_its_cap_is_refused_unread(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    with (tmp_path / "huge.html.j2").open("wb") as stream:
+        stream.truncate(3 * 1024**3)
+    with pytest.raises(TemplateError, match=r"huge\.html\.j2: is 3 GiB; the limit for a template"):
+        render_html(shipped_briefing, custom_audience("huge.html.j2"), make_environment([tmp_path]))
+
+
+def test_a_dangling_link_is_refused_by_name_not_skipped_for_the_built_in_one(
+    tmp_path: Path,
+) -> None:
+    # A link that leads nowhere is refused by name, not skipped for the built-in template.
+    (tmp_path / "base.html.j2").symlink_to(tmp_path / "gone.html.j2")
+    with pytest.raises(FileRefusedError, match="links to a file that does not exist"):
+        make_environment([tmp_path]).get_template("base.html.j2")
+    assert make_environment([tmp_path]).get_template("builtin/base.html.j2").filename == str(
+        BUILTIN_TEMPLATES / "base.html.j2"
+    )
+
+
+def test_a_changed_template_is_read_again(tmp_path: Path) -> None:
+    path = write_template(tmp_path, "note.html.j2", "first")
+    environment = make_environment([tmp_path])
+    assert environment.get_template("note.html.j2").render() == "first"
+    path.write_text("second")
+    os.utime(path, ns=(0, 0))  # a different mtime, however fast the file system's clock
+    assert environment.get_template("note.html.j2").render() == "second"
+
+
+def test_the_cli_refuses_an_include_of_etc_passwd_and_keeps_earlier_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "templates"
+    (folder / "audiences").mkdir(parents=True)
+    (folder / "audiences" / "leak.yaml").write_text(LEAK_PROFILE)
+    (folder / "leak.html.j2").write_text("{% include 'leak.txt' %}\n")
+    (folder / "leak.txt").symlink_to("/etc/passwd")
+    out = tmp_path / "out"
+    out.mkdir()
+    earlier = out / f"{shipped_id()}-leak.pdf"
+    earlier.write_bytes(b"%PDF-1.7\n% an earlier build\n%%EOF\n")
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+
+    arguments = ["--data", str(EXAMPLE_BRIEFING), "--templates", "templates", "--out", "out"]
+    result = CliRunner().invoke(main, ["build", *arguments, "--audience", "leak"])
+
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.stderr.splitlines() == [
+        "error: nothing was written; these variants failed:",
+        f"{shipped_id()}/leak: templates/leak.html.j2:1: templates/leak.txt: links to a file "
+        "outside the template folders; refused",
+    ]
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+    assert "root:" not in result.output
+
+
+def shipped_id() -> str:
+    return load_briefing(EXAMPLE_BRIEFING).id

@@ -14,7 +14,9 @@ import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from reportgen import versions
+from reportgen import files, versions
+from reportgen.discovery import display_name
+from reportgen.errors import FileRefusedError
 from reportgen.resources import BUILTIN_TEMPLATES, RESOURCES
 
 # What the digest's layout is; a change to how it is computed must change every digest.
@@ -128,4 +130,12 @@ def _files(folder: Path, skip: set[Path]) -> Iterator[Path]:
             # A link to a file outside the folder is not read: that would publish a digest of
             # a file the project does not own. FIFOs and devices are not files to read.
             if real.is_relative_to(folder) and real.is_file():
+                # No file a template folder needs comes near this cap (the largest a layout
+                # may load); hashing a huge one would hold up the build unbounded.
+                if (length := real.stat().st_size) > files.RESOURCE.limit:
+                    raise FileRefusedError(
+                        display_name(path),
+                        f"is {files.size(length)}; the limit for a file in a template folder "
+                        f"is {files.size(files.RESOURCE.limit)}",
+                    )
                 yield path

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import mimetypes
 import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from reportgen import files
+from reportgen.errors import FileRefusedError
+
 if TYPE_CHECKING:
     from weasyprint.urls import URLFetcherResponse
 
 # No stylesheet, font or image a briefing needs comes near this.
-MAX_RESOURCE_BYTES = 20 * 1024 * 1024
+MAX_RESOURCE_BYTES = files.RESOURCE.limit
 
 # Binary formats accepted by their first bytes. Everything else must be UTF-8 text (CSS, SVG).
 # Sniffing the bytes, not trusting the extension, keeps Pillow from ever seeing an EPS (which it
@@ -48,24 +52,33 @@ def confined_fetcher(roots: tuple[Path, ...]) -> Any:
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
             scheme = urllib.parse.urlsplit(url).scheme
             if scheme == "file":
-                path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path))
-                path = path.resolve()
-                if not any(path.is_relative_to(root) for root in roots):
-                    self._refuse(url, "outside the template and data folders")
-                if not path.is_file():
-                    self._refuse(url, "no such file")
-                url = path.as_uri()
-            elif scheme != "data":
+                return self._fetch_file(url)
+            if scheme != "data":
                 self._refuse(url, "only files in the template and data folders may load")
             response = super().fetch(url, headers)
             try:
                 body = response.read(MAX_RESOURCE_BYTES + 1)
             finally:
                 response.close()
+            return self._checked(url, response.url, body, response.headers)
+
+        def _fetch_file(self, url: str) -> URLFetcherResponse:
+            # Read here through the one rule for files, not by urllib, which would follow a
+            # link out of the roots, block on a named pipe and read a device without end.
+            path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path))
+            try:
+                contents = files.read(path, files.RESOURCE, roots, shown=_shorten(url))
+            except FileRefusedError as error:
+                self._refuse(url, error.reason)
+            kind = mimetypes.guess_type(contents.real.name)[0] or "text/plain"  # as urllib says
+            headers = {"Content-Type": kind, "Content-Length": str(len(contents.data))}
+            return self._checked(url, contents.real.as_uri(), contents.data, headers)
+
+        def _checked(self, url: str, final_url: str, body: bytes, headers: Any) -> Any:
             problem = _unacceptable(body)
             if problem:
                 self._refuse(url, problem)
-            return Response(response.url, body=body, headers=response.headers)
+            return Response(final_url, body=body, headers=headers)
 
         def _refuse(self, url: str, reason: str) -> NoReturn:
             self.refusals.append(f"{_shorten(url)}: {reason}")
