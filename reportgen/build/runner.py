@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+# The signals that stop a build (Ctrl-C, and SIGTERM, which the CLI turns into SystemExit).
+_HELD_BACK = {signal.SIGINT, signal.SIGTERM}
 
 
 @dataclass(frozen=True)
@@ -214,22 +216,23 @@ class WorkerPool:
         freezing = gc.get_freeze_count() == 0
         if freezing:
             gc.freeze()
-        # Ctrl-C held back while forking, so the worker cannot be interrupted before it has
-        # chosen to ignore it; here it arrives as soon as the worker has started.
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        # Ctrl-C and SIGTERM held back while forking, so the worker cannot be interrupted
+        # before it has chosen what to do with them, nor this process before the worker is
+        # in the list that `close` stops: here they arrive once it is, and close it.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_BACK)
         try:
             process.start()
+            theirs.close()
+            # Its own process group, so that stopping it stops what its job started too. Set
+            # here as well as in the worker, so a kill right after the start cannot miss it.
+            with contextlib.suppress(OSError):
+                os.setpgid(_pid(process), _pid(process))
+            deadline = time.monotonic() + self._limits.seconds
+            self._workers.append(_Worker(process, mine, deadline))
         finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             if freezing:
                 gc.unfreeze()
-        theirs.close()
-        # Its own process group, so that stopping it stops what its job started too. Set
-        # here as well as in the worker, so a kill right after the start cannot miss it.
-        with contextlib.suppress(OSError):
-            os.setpgid(_pid(process), _pid(process))
-        deadline = time.monotonic() + self._limits.seconds
-        self._workers.append(_Worker(process, mine, deadline))
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
     def _dispatch(
         self, worker: _Worker, waiting: deque[Job], on_start: Callable[[Hashable], None]
@@ -359,6 +362,14 @@ def _kill(worker: _Worker) -> None:
 
 
 def _reap(worker: _Worker) -> None:
+    from reportgen.build.sandbox import remove_worker_folder
+
+    pid = _pid(worker.process)
+    # Killed, it could not delete its temporary folder itself. Deleted once it has ended but
+    # before it is reaped, while its process id cannot yet be another worker's.
+    with contextlib.suppress(OSError):
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+    remove_worker_folder(pid)
     worker.process.join()
     worker.process.close()
     worker.connection.close()
@@ -409,13 +420,21 @@ def _serve(
     """A worker's life: warm up, then run each job the parent sends until it is stopped."""
     # Ctrl-C reaches the whole foreground process group; the parent decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD_BACK)
     for other in inherited:
         other.close()
     _die_with_parent(parent)
     with contextlib.suppress(OSError):  # the parent may have set it already
         os.setpgid(0, 0)
     _limit_memory(memory_mib)
+    # Before the warm-up, so nothing a job brings runs unconfined; a kernel lacking a feature
+    # leaves that part undone, never the worker unstarted.
+    from reportgen.build.sandbox import confine_worker
+
+    enforced = confine_worker()
+    logger.debug("worker %d confined: %s", os.getpid(), "; ".join(enforced) or "not at all")
+    if os.getppid() != parent:  # it ended while a new user namespace had reset the death signal
+        os._exit(1)
     try:
         if warm_up is not None:
             warm_up()
