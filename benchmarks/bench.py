@@ -1,6 +1,6 @@
 """Times reportgen against its baselines in one run and prints the ratios (see docs/performance.md).
 
-    .venv/bin/python benchmarks/bench.py [--runs N] [--only NAME]
+    .venv/bin/python benchmarks/bench.py [--runs N] [--only NAME] [--commit REV]
 
 Every measurement is a whole command, run N times, interleaved with its baseline so that both
 see the same machine state; the median is reported. Memory is the peak of the summed resident
@@ -23,7 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib.metadata import version
 from pathlib import Path
 
@@ -31,8 +31,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 REPORTGEN = str(BIN / "reportgen")
 WEASYPRINT = str(BIN / "weasyprint")
-TEMPLATES = ROOT / "templates"  # the built-in templates: the base URL reportgen lays out with
-EXAMPLE = ROOT / "data" / "mexico-multilateral-human-rights.yaml"
 AUDIENCES = ("delegation", "executive", "public")
 PORTFOLIO_BRIEFINGS = 20
 VARIANTS = PORTFOLIO_BRIEFINGS * len(AUDIENCES)
@@ -40,11 +38,73 @@ SAMPLE_SECONDS = 0.02
 MAIN_ALLOWANCE_MIB = 150  # what the build's own process may hold beside its workers
 
 
-def run(command: Sequence[str]) -> None:
+@dataclass(frozen=True)
+class Source:
+    """The reportgen measured: the working tree, or a snapshot of one commit."""
+
+    root: Path
+    label: str
+
+    @property
+    def templates(self) -> Path:
+        # The built-in templates: the base URL reportgen lays out with.
+        return self.root / "templates"
+
+    @property
+    def example(self) -> Path:
+        return self.root / "data" / "mexico-multilateral-human-rights.yaml"
+
+    @property
+    def env(self) -> dict[str, str] | None:
+        # A snapshot comes first on the path, before the editable install of the working tree.
+        return None if self.root == ROOT else {**os.environ, "PYTHONPATH": str(self.root)}
+
+
+def working_tree() -> Source:
+    """The checkout this script is in, labelled with its commit and any uncommitted changes."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, check=False)
+        return done.stdout.decode().strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    diff = git("diff", "HEAD", "--", "reportgen", "templates")
+    if not diff:
+        return Source(ROOT, f"working tree, as commit {head}")
+    digest = hashlib.sha256(diff.encode()).hexdigest()[:10]
+    return Source(
+        ROOT, f"working tree: commit {head} with uncommitted changes (diff sha256 {digest}...)"
+    )
+
+
+def snapshot(commit: str, folder: Path) -> Source:
+    """The package, templates and data of ``commit``, unpacked into ``folder`` (git archive:
+    the working tree is not touched)."""
+    full = (
+        subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", f"{commit}^{{commit}}"],
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    folder.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", full, "reportgen", "templates", "data"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return Source(folder, f"snapshot of commit {full} (git archive)")
+
+
+def run(command: Sequence[str], source: Source) -> None:
     """Run ``command`` to its end; stop the benchmark if it fails."""
-    done = subprocess.run(command, check=False, capture_output=True)
+    done = subprocess.run(command, check=False, capture_output=True, env=source.env)
     if done.returncode != 0:
-        sys.exit(f"failed ({done.returncode}): {' '.join(command)}\n{done.stderr.decode()[-2000:]}")
+        output = (done.stdout + done.stderr).decode()[-2000:]
+        sys.exit(f"failed ({done.returncode}): {' '.join(command)}\n{output}")
 
 
 class Samples(dict[str, float]):
@@ -53,7 +113,7 @@ class Samples(dict[str, float]):
     def time(self, name: str, action: Callable[[], object]) -> None:
         """The wall time of ``action`` as ``name``, and as ``name cpu`` the CPU time (user and
         system) of the processes it ran, workers included: the machine's other users lengthen
-        the first, hardly the second."""
+        the first much more than the second."""
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         action()
@@ -65,26 +125,28 @@ class Samples(dict[str, float]):
 # -- the data and the HTML the baselines lay out ------------------------------------------------
 
 
-def portfolio(folder: Path, count: int = PORTFOLIO_BRIEFINGS) -> Path:
+def portfolio(example: Path, folder: Path, count: int = PORTFOLIO_BRIEFINGS) -> Path:
     """``count`` copies of the shipped briefing, each with its own id and title."""
     folder.mkdir(parents=True)
-    text = EXAMPLE.read_text(encoding="utf-8")
+    text = example.read_text(encoding="utf-8")
     for n in range(1, count + 1):
         copy, ids = re.subn(r"^id: (.+)$", rf"id: \1-{n:02d}", text, flags=re.MULTILINE)
         copy, titles = re.subn(
             r"^title: (.+)$", rf"title: \1, part {n} of {count}", copy, flags=re.MULTILINE
         )
         assert ids == titles == 1, "the example briefing has one top-level id and title"
-        (folder / f"{EXAMPLE.stem}-{n:02d}.yaml").write_text(copy, encoding="utf-8")
-    shutil.copy(EXAMPLE.parent / "briefing.schema.json", folder)  # as a real data folder has
+        (folder / f"{example.stem}-{n:02d}.yaml").write_text(copy, encoding="utf-8")
+    shutil.copy(example.parent / "briefing.schema.json", folder)  # as a real data folder has
     return folder
 
 
-def rendered_html(data: Path, folder: Path) -> dict[str, Path]:
+def rendered_html(source: Source, data: Path, folder: Path) -> dict[str, Path]:
     """The HTML reportgen renders for each variant in ``data`` ("<briefing>-<audience>"),
     written to ``folder`` for WeasyPrint to read with the built-in templates as base URL."""
-    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(source.root))
     from reportgen.build.pipeline import render_variants
+
+    assert Path(sys.modules["reportgen"].__file__ or "").is_relative_to(source.root)
 
     folder.mkdir(parents=True, exist_ok=True)
     pages = {}
@@ -96,30 +158,27 @@ def rendered_html(data: Path, folder: Path) -> dict[str, Path]:
     return pages
 
 
-def weasyprint_command(html: Path, out: Path, *, like_reportgen: bool = True) -> list[str]:
-    command = [WEASYPRINT, "--base-url", str(TEMPLATES) + "/", str(html), str(out)]
+def weasyprint_command(
+    source: Source, html: Path, out: Path, *, like_reportgen: bool = True
+) -> list[str]:
+    command = [WEASYPRINT, "--base-url", str(source.templates) + "/", str(html), str(out)]
     if like_reportgen:
         # The same standard and tags reportgen asks for, so the layout work is comparable.
         command[1:1] = ["--pdf-variant", "pdf/a-3a", "--pdf-tags"]
     return command
 
 
-def weasyprint_each(pages: Sequence[Path], out: Path, *, like_reportgen: bool = True) -> None:
+def weasyprint_each(
+    source: Source, pages: Sequence[Path], out: Path, *, like_reportgen: bool = True
+) -> None:
     """One `weasyprint` command per page, one after the other."""
     for html in pages:
-        run(weasyprint_command(html, out / f"{html.stem}.pdf", like_reportgen=like_reportgen))
+        pdf = out / f"{html.stem}.pdf"
+        run(weasyprint_command(source, html, pdf, like_reportgen=like_reportgen), source)
 
 
 def build(*args: str | Path, out: Path, force: bool = True) -> list[str]:
     return [REPORTGEN, "build", *map(str, args), "--out", str(out), *(["--force"] * force)]
-
-
-_fresh = iter(range(1_000_000))
-
-
-def fresh(work: Path) -> Path:
-    """A folder no build has written to yet."""
-    return work / "fresh" / str(next(_fresh))
 
 
 # -- memory ----------------------------------------------------------------------------------
@@ -165,11 +224,11 @@ def _status(pid: int) -> tuple[int, int] | None:
     return (values["VmRSS"], values["VmHWM"]) if len(values) == 2 else None
 
 
-def sampled(command: Sequence[str]) -> TreeMemory:
+def sampled(command: Sequence[str], source: Source) -> TreeMemory:
     """Run ``command``, reading every SAMPLE_SECONDS the resident set of it and its descendants."""
     memory = TreeMemory()
     with tempfile.TemporaryFile() as output:
-        process = subprocess.Popen(command, stdout=output, stderr=output)
+        process = subprocess.Popen(command, stdout=output, stderr=output, env=source.env)
         while process.poll() is None:
             main = _status(process.pid)
             others = {
@@ -241,40 +300,61 @@ def cpu_note(m: dict[str, float], subject: str, baseline: str, cpus: int) -> str
     )
 
 
-def benchmarks(work: Path) -> list[Benchmark]:
-    """Each group's inputs are made once, before its first round, and only if it runs."""
-    pdfs = work / "weasyprint"
-    pdfs.mkdir()
+class Work:
+    """The temporary folder and the inputs the groups share, each made on first use."""
 
-    @cache
-    def single() -> dict[str, Path]:
-        return rendered_html(EXAMPLE, work / "html" / "one")
+    def __init__(self, folder: Path, source: Source) -> None:
+        self.folder, self.source = folder, source
+        self.example = source.example
+        self.pdfs = folder / "weasyprint"
+        self.pdfs.mkdir()
+        self.jobs = os.cpu_count() or 1  # what `reportgen build` uses without --jobs
+        self._fresh = 0
 
-    # 1 and 2: the portfolio, 20 briefings x 3 audiences.
-    @cache
-    def data() -> Path:
-        return portfolio(work / "portfolio")
+    def go(self, command: Sequence[str]) -> None:
+        run(command, self.source)
 
-    @cache
-    def many() -> list[Path]:
-        pages = rendered_html(data(), work / "html" / "portfolio")
+    def each(self, pages: Sequence[Path], *, like_reportgen: bool = True) -> None:
+        weasyprint_each(self.source, pages, self.pdfs, like_reportgen=like_reportgen)
+
+    def fresh(self) -> Path:
+        """A folder no build has written to yet."""
+        self._fresh += 1
+        return self.folder / "fresh" / str(self._fresh)
+
+    @cached_property
+    def single(self) -> dict[str, Path]:
+        """The shipped briefing's HTML, by variant."""
+        return rendered_html(self.source, self.example, self.folder / "html" / "one")
+
+    @cached_property
+    def portfolio(self) -> Path:
+        return portfolio(self.example, self.folder / "portfolio")
+
+    @cached_property
+    def many(self) -> list[Path]:
+        """The portfolio's HTML, one file per variant."""
+        pages = rendered_html(self.source, self.portfolio, self.folder / "html" / "portfolio")
         assert len(pages) == VARIANTS
         return sorted(pages.values())
 
-    portfolio_out = work / "portfolio-out"
 
-    def measure_portfolio() -> Samples:
-        pages, folder = many(), data()
+def portfolio_group(work: Work) -> Benchmark:
+    """Targets 1 and 2: the portfolio built, and found up to date."""
+    out = work.folder / "portfolio-out"
+
+    def measure() -> Samples:
+        pages, data = work.many, work.portfolio
         samples = Samples()
-        samples.time("weasyprint", lambda: weasyprint_each(pages, pdfs))
-        samples.time("build", lambda: run(build("--data", folder, out=portfolio_out)))
-        # the build just written is current: exit status 0
+        samples.time("weasyprint", lambda: work.each(pages))
+        samples.time("build", lambda: work.go(build("--data", data, out=out)))
+        # The build just written is current: the check exits 0, or the benchmark stops.
         samples.time(
-            "check", lambda: run(build("--check", "--data", folder, out=portfolio_out, force=False))
+            "check", lambda: work.go(build("--check", "--data", data, out=out, force=False))
         )
         return samples
 
-    def portfolio_rows(m: dict[str, float]) -> list[Row]:
+    def rows(m: dict[str, float]) -> list[Row]:
         return [
             Row(
                 f"build, {VARIANTS} variants, vs one weasyprint per variant",
@@ -297,16 +377,28 @@ def benchmarks(work: Path) -> list[Benchmark]:
             ),
         ]
 
-    # 4: memory of that build, against jobs x the largest variant laid out alone + an allowance.
-    jobs = os.cpu_count() or 1
-    memory_out = work / "memory-out"
-
-    def measure_memory() -> dict[str, float]:
-        folder = data()
-        alone = sampled(
-            build("--data", EXAMPLE, "--audience", "delegation", "--jobs", "1", out=fresh(work))
+    def note(m: dict[str, float]) -> str:
+        return f"{PORTFOLIO_BRIEFINGS} copies of the example, {work.jobs} jobs. " + cpu_note(
+            m, "build", "weasyprint", work.jobs
         )
-        everything = sampled(build("--data", folder, out=memory_out))
+
+    return Benchmark("portfolio", measure, rows, note)
+
+
+def memory_group(work: Work) -> Benchmark:
+    """Target 4: the portfolio build's peak memory, against jobs x the largest variant laid out
+    alone, plus an allowance for the main process."""
+    out = work.folder / "memory-out"
+
+    def measure() -> dict[str, float]:
+        data = work.portfolio
+        alone = sampled(
+            build(
+                "--data", work.example, "--audience", "delegation", "--jobs", "1", out=work.fresh()
+            ),
+            work.source,
+        )
+        everything = sampled(build("--data", data, out=out), work.source)
         return {
             "layout": alone.peak_others / 1024,
             "layout hwm": max(alone.high_water.values()) / 1024,
@@ -316,54 +408,56 @@ def benchmarks(work: Path) -> list[Benchmark]:
             "processes": everything.most_processes,
         }
 
-    def memory_rows(m: dict[str, float]) -> list[Row]:
-        budget = jobs * m["layout"] + MAIN_ALLOWANCE_MIB
+    def rows(m: dict[str, float]) -> list[Row]:
         return [
             Row(
-                f"peak RSS, {VARIANTS} variants, vs {jobs} x one layout + {MAIN_ALLOWANCE_MIB} MiB",
+                f"peak RSS, {VARIANTS} variants, vs {work.jobs} x one layout"
+                f" + {MAIN_ALLOWANCE_MIB} MiB",
                 m["total"],
-                budget,
+                work.jobs * m["layout"] + MAIN_ALLOWANCE_MIB,
                 1.0,
                 unit="MiB",
             )
         ]
 
-    def memory_note(m: dict[str, float]) -> str:
+    def note(m: dict[str, float]) -> str:
         return (
-            f"one delegation layout alone: its worker peaked at {m['layout']:.0f} MiB sampled "
-            f"({m['layout hwm']:.0f} MiB VmHWM), beside a main process of "
+            f"the delegation variant built alone: its worker peaked at {m['layout']:.0f} MiB "
+            f"sampled ({m['layout hwm']:.0f} MiB VmHWM), its main process at "
             f"{m['layout main']:.0f} MiB; the {VARIANTS}-variant build's main process peaked at "
-            f"{m['main']:.0f} MiB, with at most {m['processes']:.0f} processes in its tree"
+            f"{m['main']:.0f} MiB, with at most {m['processes']:.0f} processes in its tree at once"
         )
 
-    # 3 and the earlier comparisons: the shipped briefing.
-    one_out = work / "one-out"
+    return Benchmark("memory", measure, rows, note)
+
+
+def one_group(work: Work) -> Benchmark:
+    """Target 3, and the earlier comparisons on the shipped briefing."""
+    out = work.folder / "one-out"
+    example = work.example
 
     @cache
     def built_once() -> None:
-        run(build("--data", EXAMPLE, out=one_out))  # a current build for the no-op rebuild
+        work.go(build("--data", example, out=out))  # current, for the no-op rebuild
 
-    def measure_one() -> Samples:
+    def measure() -> Samples:
         built_once()
-        pages = single()
+        pages = work.single
         executive = [pages["mexico-multilateral-human-rights-executive"]]
         samples = Samples()
         samples.time(
             "executive",
-            lambda: run(build("--data", EXAMPLE, "--audience", "executive", out=fresh(work))),
+            lambda: work.go(build("--data", example, "--audience", "executive", out=work.fresh())),
         )
-        samples.time("weasyprint executive", lambda: weasyprint_each(executive, pdfs))
-        samples.time(
-            "weasyprint executive plain",
-            lambda: weasyprint_each(executive, pdfs, like_reportgen=False),
-        )
-        samples.time("every", lambda: run(build("--data", EXAMPLE, out=fresh(work))))
-        samples.time("weasyprint every", lambda: weasyprint_each(sorted(pages.values()), pdfs))
-        samples.time("check", lambda: run(build("--data", EXAMPLE, out=one_out, force=False)))
-        samples.time("full", lambda: run(build("--data", EXAMPLE, out=one_out)))
+        samples.time("weasyprint executive", lambda: work.each(executive))
+        samples.time("weasyprint plain", lambda: work.each(executive, like_reportgen=False))
+        samples.time("every", lambda: work.go(build("--data", example, out=work.fresh())))
+        samples.time("weasyprint every", lambda: work.each(sorted(pages.values())))
+        samples.time("no-op", lambda: work.go(build("--data", example, out=out, force=False)))
+        samples.time("full", lambda: work.go(build("--data", example, out=out)))
         return samples
 
-    def one_rows(m: dict[str, float]) -> list[Row]:
+    def rows(m: dict[str, float]) -> list[Row]:
         return [
             Row(
                 "one audience (executive) vs weasyprint, PDF/A-3a + tags",
@@ -374,7 +468,7 @@ def benchmarks(work: Path) -> list[Benchmark]:
             Row(
                 "one audience (executive) vs plain weasyprint",
                 m["executive"],
-                m["weasyprint executive plain"],
+                m["weasyprint plain"],
                 1.1,
             ),
             Row(
@@ -384,18 +478,32 @@ def benchmarks(work: Path) -> list[Benchmark]:
                 0.5,
             ),
             Row(
-                "one briefing: rebuild, nothing changed, vs full build", m["check"], m["full"], 0.05
+                "one briefing: rebuild, nothing changed, vs full build", m["no-op"], m["full"], 0.05
             ),
         ]
 
-    def measure_quick() -> Samples:
+    def note(m: dict[str, float]) -> str:
+        return (
+            "one audience: "
+            + cpu_note(m, "executive", "weasyprint executive", 1)
+            + "; 3 variants: "
+            + cpu_note(m, "every", "weasyprint every", work.jobs)
+        )
+
+    return Benchmark("one", measure, rows, note)
+
+
+def quick_group(work: Work) -> Benchmark:
+    """The commands that must start fast."""
+
+    def measure() -> Samples:
         samples = Samples()
-        samples.time("validate", lambda: run([REPORTGEN, "validate", str(EXAMPLE)]))
-        samples.time("help", lambda: run([REPORTGEN, "--help"]))
-        samples.time("import", lambda: run([sys.executable, "-c", "import weasyprint"]))
+        samples.time("validate", lambda: work.go([REPORTGEN, "validate", str(work.example)]))
+        samples.time("help", lambda: work.go([REPORTGEN, "--help"]))
+        samples.time("import", lambda: work.go([sys.executable, "-c", "import weasyprint"]))
         return samples
 
-    def quick_rows(m: dict[str, float]) -> list[Row]:
+    def rows(m: dict[str, float]) -> list[Row]:
         return [
             Row(
                 "reportgen validate vs python -c 'import weasyprint'",
@@ -406,30 +514,15 @@ def benchmarks(work: Path) -> list[Benchmark]:
             Row("reportgen --help vs python -c 'import weasyprint'", m["help"], m["import"], 0.5),
         ]
 
-    return [
-        Benchmark(
-            "portfolio",
-            measure_portfolio,
-            portfolio_rows,
-            lambda m: (
-                f"{PORTFOLIO_BRIEFINGS} copies of the example, {jobs} jobs. "
-                + cpu_note(m, "build", "weasyprint", jobs)
-            ),
-        ),
-        Benchmark("memory", measure_memory, memory_rows, memory_note),
-        Benchmark(
-            "one",
-            measure_one,
-            one_rows,
-            lambda m: (
-                "one audience: "
-                + cpu_note(m, "executive", "weasyprint executive", 1)
-                + "; 3 variants: "
-                + cpu_note(m, "every", "weasyprint every", jobs)
-            ),
-        ),
-        Benchmark("quick", measure_quick, quick_rows),
-    ]
+    return Benchmark("quick", measure, rows)
+
+
+GROUPS: dict[str, Callable[[Work], Benchmark]] = {
+    "portfolio": portfolio_group,
+    "memory": memory_group,
+    "one": one_group,
+    "quick": quick_group,
+}
 
 
 def machine() -> str:
@@ -454,21 +547,6 @@ def machine() -> str:
     )
 
 
-def code() -> str:
-    """The commit measured, and whether the package or templates had uncommitted changes."""
-
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, check=False)
-        return done.stdout.decode().strip()
-
-    head = git("rev-parse", "--short", "HEAD") or "unknown"
-    diff = git("diff", "HEAD", "--", "reportgen", "templates")
-    if not diff:
-        return f"commit {head}"
-    digest = hashlib.sha256(diff.encode()).hexdigest()[:10]
-    return f"commit {head} with uncommitted changes to reportgen/ or templates/ (diff {digest})"
-
-
 def load() -> str:
     return "load average " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -484,28 +562,37 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="rounds of each command (median)")
     parser.add_argument(
         "--only",
-        choices=["portfolio", "memory", "one", "quick"],
+        choices=list(GROUPS),
         action="append",
         help="run only this group (repeatable): portfolio = targets 1 and 2, memory = 4, "
         "one = 3 and the one-briefing comparisons, quick = validate and --help",
     )
+    parser.add_argument(
+        "--commit",
+        metavar="REV",
+        help="measure this commit (unpacked with git archive into the temporary folder) "
+        "instead of the working tree, which others may be editing",
+    )
     options = parser.parse_args()
     print(f"machine: {machine()}")
-    print(f"code: {code()}")
     print(f"runs: {options.runs} rounds, each command once a round, interleaved; medians")
-    print(f"start: {time.strftime('%Y-%m-%d %H:%M:%S')}, {load()}\n", flush=True)
     table: list[Row] = []
     notes: list[str] = []
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        for benchmark in benchmarks(work):
-            if options.only and benchmark.name not in options.only:
+        source = snapshot(options.commit, work / "source") if options.commit else working_tree()
+        print(f"code: {source.label}")
+        print(f"start: {time.strftime('%Y-%m-%d %H:%M:%S')}, {load()}\n", flush=True)
+        shared = Work(work, source)
+        for name, group in GROUPS.items():
+            if options.only and name not in options.only:
                 continue
+            benchmark = group(shared)
             samples: dict[str, list[float]] = {}
             for _ in range(options.runs):
-                for name, value in benchmark.measure().items():
-                    samples.setdefault(name, []).append(value)
-            medians = {name: statistics.median(values) for name, values in samples.items()}
+                for what, value in benchmark.measure().items():
+                    samples.setdefault(what, []).append(value)
+            medians = {what: statistics.median(values) for what, values in samples.items()}
             note = benchmark.note(medians) if callable(benchmark.note) else benchmark.note
             table += benchmark.rows(medians)
             notes += [f"{benchmark.name}: {note}"] if note else []

@@ -149,7 +149,9 @@ def check(
         _paths(data), audience_names, out_dir, template_dirs, pdf_variant=pdf_variant, shard=shard
     )
     survey = _survey(plan)
-    survey.loaded = _load(plan, survey.changed)
+    # Loading imports Pydantic and the models: a tenth of a second that an up-to-date check,
+    # with no data file changed, does not pay.
+    survey.loaded = _load(plan, survey.changed) if survey.changed else {}
     selected = survey.selected(plan)
     statuses = {key: plan.status(key, survey.known[key]) for key in selected if key in survey.known}
     prepared, failures = _tailor(plan, survey.loaded, [k for k in selected if k not in statuses])
@@ -472,11 +474,11 @@ def _tailor(
     plan: Plan, briefings: dict[DataFile, Briefing], keys: Sequence[VariantKey]
 ) -> tuple[dict[VariantKey, _Prepared], dict[VariantKey, ReportgenError]]:
     """Tailor, embed and digest each of ``keys``, the variants of loaded briefings."""
+    if not keys:
+        return {}, {}
     from reportgen.audiences import load_profiles, tailor
     from reportgen.provenance import tailored_data
 
-    if not keys:
-        return {}, {}
     audiences = load_profiles(plan.profiles)
     by_id = {briefing.id: (data, briefing) for data, briefing in briefings.items()}
     prepared: dict[VariantKey, _Prepared] = {}
