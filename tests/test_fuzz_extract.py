@@ -626,7 +626,7 @@ def json_bytes(draw: st.DrawFn) -> bytes:
 # with a NUL is stored as a byte string, which strict reading refuses as a damaged name tree (a
 # PDF reportgen never writes): that side is covered by the refusal tests.
 other_names = st.sampled_from(PATH_NAMES) | st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=20
+    st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=20
 ).filter(lambda n: n not in OURS)
 
 
