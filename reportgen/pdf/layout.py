@@ -163,14 +163,16 @@ def _refuse_attachments(document: Any) -> None:
 
 def warm_up(base_dir: Path, *, lay_out: bool = True) -> None:
     """Import WeasyPrint and, if ``lay_out``, lay out a tiny page with the built-in stylesheet,
-    in this process.
+    in this process (a layout worker, before its first job).
 
     The first layout in a process initialises fontconfig, Pango and HarfBuzz, loads the bundled
-    fonts and the hyphenation patterns, and has cffi parse the C types it uses: about 0.2 s. Done
-    once here, before the layout processes are forked, every one of them inherits that work
-    instead of repeating it. That pays only when layouts queue for a CPU: a layout that starts
-    at once pays the same 0.2 s beside the others, and the page would only delay it.
+    fonts and the hyphenation patterns, and has cffi parse the C types it uses: about 0.2 s.
+    That pays only when layouts queue for a worker: a layout that starts at once pays the same
+    0.2 s itself, and the page would only delay it.
     """
+    from reportgen.pdf.libraries import import_weasyprint
+
+    import_weasyprint()
     from weasyprint import HTML
 
     from reportgen.pdf.fetcher import confined_fetcher  # for the layouts, as WeasyPrint
