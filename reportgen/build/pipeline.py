@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from reportgen.audiences import Audience
-    from reportgen.build.runner import Job, Outcome, WorkerPool
+    from reportgen.build.runner import Job, Outcome, Succeeded, WorkerPool
     from reportgen.models import Briefing
     from reportgen.pdf import PdfOptions, RenderedPdf
 
@@ -232,7 +233,13 @@ def _build(
         stale = [key for key in selected or quick if key not in current]
         at_most = len(stale) + len(survey.changed) * len(plan.profiles)
         workers = max(1, min(jobs or os.cpu_count() or 1, at_most))
-        with _pool(workers, limits, lay_out_page=at_most > workers) as pool:
+        # The first layouts start as soon as a layout worker has imported WeasyPrint: their
+        # templates are rendered meanwhile, by a worker of their own (the others render theirs
+        # in the layout workers).
+        with (
+            _pool(workers, limits, lay_out_page=at_most > workers) as pool,
+            _renderer(limits) as renderer,
+        ):
             survey.loaded = _load(plan, survey.changed)
             selected = survey.selected(plan)
             kept = {key: current[key] for key in selected if key in current}
@@ -251,14 +258,17 @@ def _build(
             for variant in prepared.values():
                 if not force and variant.status.entry is not None:
                     kept[variant.key] = variant.status.entry
+            waiting = [variant for key, variant in prepared.items() if key not in kept]
+            rendered, refused = _render_first(renderer, waiting[:workers], template_dirs, progress)
+            failures |= refused
             layouts = [
-                variant.job(template_dirs, limits)
-                for key, variant in prepared.items()
-                if key not in kept
+                variant.job(template_dirs, limits, rendered.get(variant.key))
+                for variant in waiting
+                if variant.key not in failures
             ]
             outcomes = pool.run(  # type: ignore[assignment]  # keys are the jobs' keys
                 layouts,
-                on_start=progress.started,  # type: ignore[arg-type]
+                on_start=partial(_started, progress, set(rendered)),
                 on_done=lambda outcome: _report(progress, outcome),
             )
         failures |= _failures(prepared, outcomes)
@@ -401,7 +411,11 @@ class _Prepared:
     status: Status
     pdf_variant: PdfVariantName
 
-    def job(self, template_dirs: Sequence[Path], limits: Limits) -> Job:
+    def job(
+        self, template_dirs: Sequence[Path], limits: Limits, rendered: Succeeded | None = None
+    ) -> Job:
+        """The layout job; with ``rendered``, the HTML a render worker made (its time counts
+        against the variant's time limit), else the worker renders the templates itself."""
         from reportgen.build.runner import Job
         from reportgen.pdf import PdfOptions
         from reportgen.provenance import embedded_files
@@ -418,8 +432,14 @@ class _Prepared:
         )
         # The user's template folders may hold their own stylesheets, fonts and images.
         roots = (*template_dirs, BUILTIN_TEMPLATES, self.data.path.resolve().parent)
-        layout = LayoutJob(self.briefing, self.audience, tuple(template_dirs), roots, options)
-        return Job(self.key, lay_out, (layout,))
+        if rendered is None:
+            dirs = tuple(template_dirs)
+            layout = LayoutJob(None, self.briefing, self.audience, dirs, roots, options)
+            return Job(self.key, lay_out, (layout,))
+        # Only the HTML travels: the worker then need not import Pydantic to read the job.
+        layout = LayoutJob(rendered.value, None, None, (), roots, options)
+        seconds = max(0.0, limits.seconds - rendered.seconds)
+        return Job(self.key, lay_out, (layout,), seconds=seconds)
 
     def entry(self, plan: Plan, sha256: str, size: int, pages: int) -> manifest.Entry:
         return manifest.Entry(
@@ -525,10 +545,12 @@ def _sources(plan: Plan, loaded: dict[DataFile, Briefing]) -> list[manifest.Sour
 
 @dataclass(frozen=True)
 class LayoutJob:
-    """What a worker needs to render and lay out one variant, sent to it pickled."""
+    """What a worker needs to lay out one variant, sent to it pickled: its HTML, or what to
+    render it from."""
 
-    briefing: Briefing
-    audience: Audience
+    html: str | None
+    briefing: Briefing | None
+    audience: Audience | None
     template_dirs: tuple[Path, ...]
     allowed_roots: tuple[Path, ...]
     options: PdfOptions
@@ -539,33 +561,77 @@ def lay_out(job: LayoutJob) -> RenderedPdf:
     template loop meets the same limits as a runaway layout."""
     from reportgen.pdf import render_pdf
 
-    html = _render(job.briefing, job.audience, job.template_dirs)
+    html = job.html
+    if html is None:
+        assert job.briefing is not None and job.audience is not None
+        html = render(job.briefing, job.audience, job.template_dirs)
     return render_pdf(html, BUILTIN_TEMPLATES, job.allowed_roots, job.options)
 
 
-def _render(briefing: Briefing, audience: Audience, template_dirs: tuple[Path, ...]) -> str:
+def render(briefing: Briefing, audience: Audience, template_dirs: tuple[Path, ...]) -> str:
+    """One variant's HTML, in a worker: a runaway template meets the same limits as a layout."""
     from reportgen.templating import make_environment, render_html
 
     return render_html(briefing, audience, make_environment(template_dirs))
 
 
 def warm_worker(*, lay_out_page: bool) -> None:
-    """What a worker does before its first job: import the templating and layout code, and
-    (when layouts will queue for a worker) lay out a small page, so that Fontconfig, Pango and
-    the fonts are loaded before the first real layout needs them."""
-    import reportgen.audiences
-    import reportgen.templating  # noqa: F401
+    """What a layout worker does before its first job: import the layout code, and (when
+    layouts will queue for a worker) lay out a small page, so that Fontconfig, Pango and the
+    fonts are loaded before the first real layout needs them. The templating code is imported
+    when a job first needs it: the first layouts come rendered (see `_build`)."""
     from reportgen.pdf import warm_up
 
     warm_up(BUILTIN_TEMPLATES, lay_out=lay_out_page)
 
 
+def warm_renderer() -> None:
+    """What the render worker does before its first job: import the templating code."""
+    import reportgen.audiences
+    import reportgen.templating  # noqa: F401
+
+
+def _renderer(limits: Limits) -> WorkerPool:
+    from reportgen.build.runner import WorkerPool
+
+    return WorkerPool(1, limits, warm_up=warm_renderer)
+
+
 def _pool(workers: int, limits: Limits, *, lay_out_page: bool) -> WorkerPool:
-    from functools import partial
 
     from reportgen.build.runner import WorkerPool
 
     return WorkerPool(workers, limits, warm_up=partial(warm_worker, lay_out_page=lay_out_page))
+
+
+def _render_first(
+    renderer: WorkerPool,
+    variants: Sequence[_Prepared],
+    template_dirs: Sequence[Path],
+    progress: Progress,
+) -> tuple[dict[VariantKey, Succeeded], dict[VariantKey, ReportgenError]]:
+    """The HTML of ``variants``, rendered by the render worker, and the errors of those whose
+    templates failed (reported as the variant's end)."""
+    from reportgen.build.runner import Failed, Job
+
+    jobs = [Job(v.key, render, (v.briefing, v.audience, tuple(template_dirs))) for v in variants]
+    rendered: dict[VariantKey, Succeeded] = {}
+    refused: dict[VariantKey, ReportgenError] = {}
+    # A variant starts when its templates start rendering.
+    for key, outcome in renderer.run(jobs, on_start=progress.started).items():  # type: ignore[arg-type]
+        assert isinstance(key, VariantKey)
+        if isinstance(outcome, Failed):
+            _report(progress, outcome)
+            refused[key] = outcome.error
+        else:
+            rendered[key] = outcome
+    return rendered, refused
+
+
+def _started(progress: Progress, already: set[VariantKey], key: Hashable) -> None:
+    """A layout started: news unless its variant started already, rendering."""
+    if key not in already:
+        progress.started(key)  # type: ignore[arg-type]
 
 
 def _report(progress: Progress, outcome: Outcome) -> None:
