@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -68,6 +68,20 @@ def shipped_text() -> str:
 @pytest.fixture(scope="session")
 def shipped_briefing() -> Briefing:
     return load_briefing(EXAMPLE_BRIEFING)
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], Path]]:
+    """A new empty folder per hypothesis example (tmp_path is one per test)."""
+    root = tmp_path_factory.mktemp("examples")
+    count = iter(range(10**9))
+
+    def new() -> Path:
+        folder = root / str(next(count))
+        folder.mkdir()
+        return folder
+
+    yield new
 
 
 @pytest.fixture

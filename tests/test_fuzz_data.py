@@ -12,14 +12,15 @@ from __future__ import annotations
 import copy
 import random
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import HealthCheck, event, given, settings
+from fuzzing import fuzz_settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from reportgen.cli import main
@@ -28,16 +29,7 @@ from reportgen.loading import load_briefing
 from reportgen.models import Briefing
 from reportgen.resources import EXAMPLE_BRIEFING
 
-FUZZ = settings(
-    max_examples=150,
-    deadline=None,
-    database=None,
-    # Fixed examples, as in test_properties.py: a suite that finds a gap by chance would
-    # pass or fail by chance; the named cases pin what was found. Explore locally with
-    # derandomize=False.
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+FUZZ = fuzz_settings(150)
 SHIPPED_BYTES = EXAMPLE_BRIEFING.read_bytes()
 SHIPPED: dict[str, Any] = yaml.safe_load(SHIPPED_BYTES)
 # "file:12: ..." or "file:12:3: ..." (a line), or "file: field.path: ..." (a field).
@@ -47,20 +39,6 @@ LOCATED = re.compile(r"^:(\d+)(:\d+)?: |^: ([^:]+): ")
 @pytest.fixture(scope="module")
 def shipped_briefing() -> Briefing:
     return load_briefing(EXAMPLE_BRIEFING)
-
-
-@pytest.fixture(scope="module")
-def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], Path]]:
-    """A new empty folder per hypothesis example (tmp_path is one per test)."""
-    root = tmp_path_factory.mktemp("examples")
-    count = iter(range(10**9))
-
-    def new() -> Path:
-        folder = root / str(next(count))
-        folder.mkdir()
-        return folder
-
-    yield new
 
 
 def outcome(path: Path) -> tuple[str, Briefing | DataError]:

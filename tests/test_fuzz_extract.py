@@ -14,7 +14,7 @@ import re
 import subprocess
 import sys
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -22,7 +22,8 @@ from typing import Any, Literal
 import pikepdf
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, event, given, settings
+from fuzzing import fuzz_settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from reportgen.build import build
@@ -35,16 +36,7 @@ OURS = (SOURCE_DATA_NAME, BUILD_RECORD_NAME)
 PATH_NAMES = ["../../x", "/etc/x", "..\\..\\x", "briefing.json/../../x", "sub/briefing.json",
               "/tmp/briefing.json", "~/briefing.json", "", "..", "."]  # fmt: skip
 SENTINEL = b"an earlier output, not ours to touch\n"
-FUZZ = settings(
-    max_examples=150,
-    deadline=None,
-    database=None,
-    # Fixed examples, as in test_properties.py: a suite that finds a gap by chance would
-    # pass or fail by chance; the named cases pin what was found. Explore locally with
-    # derandomize=False.
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+FUZZ = fuzz_settings(150)
 
 
 # --- building PDFs --------------------------------------------------------------------------
@@ -532,20 +524,6 @@ def real_pdf(tmp_path_factory: pytest.TempPathFactory) -> RealPdf:
         }
     assert set(attachments) == set(OURS)
     return RealPdf(built.path, attachments)
-
-
-@pytest.fixture(scope="module")
-def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], Path]]:
-    """A new empty folder per hypothesis example (tmp_path is one per test)."""
-    root = tmp_path_factory.mktemp("examples")
-    count = iter(range(10**9))
-
-    def new() -> Path:
-        folder = root / str(next(count))
-        folder.mkdir()
-        return folder
-
-    yield new
 
 
 def test_the_real_pdf_extracts_as_built(real_pdf: RealPdf, tmp_path: Path) -> None:

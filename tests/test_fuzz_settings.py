@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, event, given, settings
+from fuzzing import fuzz_settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from reportgen.build.limits import MIN_MEMORY_MIB
@@ -25,31 +26,8 @@ from reportgen.config import CONFIG_FILE, PYPROJECT, Settings, find_config, load
 from reportgen.errors import ReportgenError
 from reportgen.resources import EXAMPLE_BRIEFING
 
-FUZZ = settings(
-    max_examples=150,
-    deadline=None,
-    database=None,
-    # Fixed examples, as in test_properties.py: a suite that finds a gap by chance would
-    # pass or fail by chance; the named cases pin what was found. Explore locally with
-    # derandomize=False.
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+FUZZ = fuzz_settings(150)
 SETTINGS = ["data", "templates", "out", "audiences", "time_limit", "max_pages", "memory_limit"]
-
-
-@pytest.fixture(scope="module")
-def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], Path]]:
-    """A new empty folder per hypothesis example (tmp_path is one per test)."""
-    root = tmp_path_factory.mktemp("examples")
-    count = iter(range(10**9))
-
-    def new() -> Path:
-        folder = root / str(next(count))
-        folder.mkdir()
-        return folder
-
-    yield new
 
 
 # --- writing TOML (tomllib only reads) ------------------------------------------------------

@@ -15,26 +15,13 @@ def write_atomically(target: Path, content: bytes) -> None:
     The bytes go to a temporary file in the same folder, are flushed to disk, then renamed over
     the target: a failure at any point leaves the previous file untouched.
     """
+    temporary = _stage(target, content)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".part"
-        )
+        temporary.replace(target)
     except OSError as error:
-        raise BuildError(f"cannot write to {target.parent}: {error.strerror}") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        Path(temporary).chmod(0o644)
-        Path(temporary).replace(target)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
         raise BuildError(f"cannot write {target}: {error.strerror}") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def write_all(out_dir: Path, files: dict[str, bytes]) -> None:
@@ -72,6 +59,9 @@ def _stage(target: Path, content: bytes) -> Path:
     except OSError as error:
         temporary.unlink(missing_ok=True)
         raise BuildError(f"cannot write {target}: {error.strerror}") from None
+    except BaseException:  # Ctrl-C or SIGTERM while writing: leave no temporary file
+        temporary.unlink(missing_ok=True)
+        raise
     return temporary
 
 
