@@ -140,24 +140,13 @@ def load_profile(path: Path) -> Audience:
 
 def load_audiences(folder: Path = BUILTIN_AUDIENCES) -> dict[str, Audience]:
     """Every profile in ``folder``, by name; a profile's name must match its file name."""
-    audiences: dict[str, Audience] = {}
-    for path in sorted(folder.glob("*.yaml")):
-        audience = load_profile(path)
-        if audience.name != path.stem:
-            raise AudienceError(f"{path}: name {audience.name!r} must match the file name")
-        audiences[audience.name] = audience
-    return audiences
+    return load_profiles({path.stem: path for path in sorted(folder.glob("*.yaml"))})
 
 
 def discover_audiences(template_dirs: Sequence[Path] = ()) -> dict[str, tuple[Audience, Path]]:
     """Every audience, loaded and validated, with the file it comes from (see `find_profiles`)."""
-    found: dict[str, tuple[Audience, Path]] = {}
-    for name, path in find_profiles(template_dirs).items():
-        audience = load_profile(path)
-        if audience.name != name:
-            raise AudienceError(f"{path}: name {audience.name!r} must match the file name")
-        found[name] = (audience, path)
-    return found
+    paths = find_profiles(template_dirs)
+    return {name: (audience, paths[name]) for name, audience in load_profiles(paths).items()}
 
 
 def load_profiles(profiles: dict[str, Path]) -> dict[str, Audience]:
@@ -172,7 +161,12 @@ def load_profiles(profiles: dict[str, Path]) -> dict[str, Audience]:
             continue
         if audience.name != name:
             problems.append(
-                Problem(display_name(path), None, "must match the file name", field="name")
+                Problem(
+                    display_name(path),
+                    None,
+                    f"{audience.name!r} must match the file name ({path.stem!r})",
+                    field="name",
+                )
             )
         loaded[name] = audience
     if problems:

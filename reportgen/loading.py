@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Hashable, Iterator, Sequence
+from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -99,21 +99,28 @@ def load_briefings(paths: Sequence[Path]) -> dict[str, Briefing]:
     it. All are read before any problem is raised, and then every problem of every file is."""
     problems: list[Problem] = []
     briefings: dict[str, Briefing] = {}
-    owner: dict[str, str] = {}
     for data in find_data_files(paths):
         try:
-            briefing = load_briefing(data.path)
+            briefings[data.name] = load_briefing(data.path)
         except DataError as error:
             problems += error.problems
-            continue
-        if briefing.id in owner:
-            message = f"briefing id {briefing.id!r} is also the id of {owner[briefing.id]}"
-            problems.append(Problem(data.name, None, message, "id"))
-        owner.setdefault(briefing.id, data.name)
-        briefings[data.name] = briefing
+    problems += duplicate_ids((name, briefing.id) for name, briefing in briefings.items())
     if problems:
         raise DataError(problems)
     return briefings
+
+
+def duplicate_ids(ids: Iterable[tuple[str, str]]) -> list[Problem]:
+    """Two data files may not hold the same briefing (their PDFs would overwrite each other):
+    a problem for each file, given as (file name, briefing id), whose id an earlier one has."""
+    owners: dict[str, str] = {}
+    problems = []
+    for name, briefing_id in ids:
+        if briefing_id in owners:
+            message = f"briefing id {briefing_id!r} is also the id of {owners[briefing_id]}"
+            problems.append(Problem(name, None, message, "id"))
+        owners.setdefault(briefing_id, name)
+    return problems
 
 
 def load_model(

@@ -41,10 +41,6 @@ def python_package(name: str) -> str:
         return "unknown"
 
 
-def weasyprint() -> str:
-    return python_package("weasyprint")
-
-
 @cache
 def c_library(name: str) -> str:
     """The version a C library reports of itself ("unknown" where it cannot be loaded)."""

@@ -86,7 +86,8 @@ def test_shipped_profiles_name_sections_the_data_has(shipped_briefing: Briefing)
 
 def test_profile_name_must_match_file_name(tmp_path: Path) -> None:
     (tmp_path / "board.yaml").write_text("name: trustees\ndescription: Board.\nmarking: X\n")
-    with pytest.raises(AudienceError, match="trustees"):
+    # Reported like every other profile problem: file, field, message.
+    with pytest.raises(DataError, match=r"board\.yaml: name: 'trustees' must match the file name"):
         load_audiences(tmp_path)
 
 

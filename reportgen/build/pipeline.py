@@ -3,6 +3,7 @@ then write every output or none."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from collections.abc import Hashable, Sequence
@@ -245,13 +246,10 @@ def _build(
             kept = {key: current[key] for key in selected if key in current}
             # An unchanged data file is loaded only if one of this build's variants of it is
             # stale (a template changed, say).
-            stale_known = {survey.known[key] for key in selected if key in survey.known}
-            stale_known = {
-                data
-                for data in stale_known
-                if any(survey.known.get(key) == data and key not in kept for key in selected)
+            needed = {
+                survey.known[key] for key in selected if key in survey.known and key not in kept
             }
-            survey.loaded |= _load(plan, [d for d in plan.data_files if d in stale_known])
+            survey.loaded |= _load(plan, [data for data in plan.data_files if data in needed])
             prepared, failures = _tailor(
                 plan, survey.loaded, [key for key in selected if key not in kept]
             )
@@ -308,7 +306,8 @@ def _write(
         pdf = outcomes[key].value  # type: ignore[union-attr]
         variant = prepared[key]
         files[key.file_name] = pdf.content
-        entries.append(variant.entry(plan, _sha256(pdf.content), len(pdf.content), pdf.pages))
+        sha256 = hashlib.sha256(pdf.content).hexdigest()
+        entries.append(variant.entry(plan, sha256, len(pdf.content), pdf.pages))
         results.append(BuiltFile(key, plan.out_dir / key.file_name, pdf.pages, len(pdf.content)))
     new_manifest = manifest.updated(
         _kept_from(plan),
@@ -343,12 +342,6 @@ def _kept_from(plan: Plan) -> manifest.Manifest:
     return plan.recorded
 
 
-def _sha256(content: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(content).hexdigest()
-
-
 @dataclass
 class _Survey:
     """A build's variants, as far as they are known: those of unchanged data files from the
@@ -381,19 +374,17 @@ def _survey(plan: Plan) -> _Survey:
 
 
 def _duplicate_ids(plan: Plan, loaded: dict[DataFile, Briefing]) -> list[Problem]:
-    """Two data files may not hold the same briefing: their PDFs would overwrite each other.
-    Files not loaded are known by the id the manifest recorded for them."""
-    owners: dict[str, list[str]] = {}
+    """`loading.duplicate_ids` over every data file: those not loaded are known by the id the
+    manifest recorded for them."""
+    from reportgen.loading import duplicate_ids
+
+    ids = []
     for data in plan.data_files:
         source = plan.known(data)
         found = loaded[data].id if data in loaded else source.briefing if source else None
         if found is not None:
-            owners.setdefault(found, []).append(data.name)
-    return [
-        Problem(names[1], None, f"briefing id {briefing!r} is also the id of {names[0]}", "id")
-        for briefing, names in owners.items()
-        if len(names) > 1
-    ]
+            ids.append((data.name, found))
+    return duplicate_ids(ids)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen.build import manifest
-from reportgen.build.inputs import SharedInputs, file_sha256, variant_digest
+from reportgen.build.inputs import SharedInputs, combine, file_sha256, variant_digest
 from reportgen.build.variants import Shard, VariantKey
 from reportgen.discovery import DataFile, find_data_files, find_profiles, select
 from reportgen.pdf.standards import PdfVariantName
@@ -94,8 +94,7 @@ class Plan:
 
 
 def manifest_shared_digest(recorded: manifest.Manifest) -> str:
-    from reportgen.build.inputs import combine
-
+    """The digest of the shared inputs the manifest recorded (as `SharedInputs.digest`)."""
     return combine(sorted(recorded.inputs.items()))
 
 
