@@ -15,6 +15,7 @@ from typing import Any
 from reportgen.errors import BuildError, FontNotFoundError, MissingGlyphsError, ResourceError
 from reportgen.pdf.fonts import missing_families, project_font_configuration
 from reportgen.pdf.standards import DEFAULT_VARIANT, VARIANTS, PdfVariantName, identify_as_pdf_ua
+from reportgen.pdf.tagging import finish_structure
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +132,7 @@ def _write(document: Any, options: PdfOptions) -> bytes:
         attachments=attachments,
         finisher=identify_as_pdf_ua if variant.also_pdf_ua else None,
     )
-    return pdf
+    return finish_structure(pdf)
 
 
 def _require_fonts(font_config: Any, fonts: tuple[tuple[str, str], ...]) -> None:

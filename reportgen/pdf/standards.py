@@ -38,9 +38,13 @@ UA_EXTENSION_SCHEMA = (
 
 @dataclass(frozen=True)
 class Variant:
-    """How to ask WeasyPrint for one of our variant names."""
+    """How to ask WeasyPrint for one of our variant names, and what it conforms to."""
 
     weasyprint_variant: str
+    # The veraPDF profiles (its `--flavour` names) this variant passes; `make verapdf` checks
+    # each over every shipped audience. WCAG 2.2's machine profile applies to every variant,
+    # all of them tagged; a PDF/A level implies the levels below it (A > U > B).
+    conforms_to: tuple[str, ...]
     also_pdf_ua: bool = False
 
     @property
@@ -50,11 +54,11 @@ class Variant:
 
 
 VARIANTS: dict[PdfVariantName, Variant] = {
-    "pdf/a-3a+ua-1": Variant("pdf/a-3a", also_pdf_ua=True),
-    "pdf/a-3a": Variant("pdf/a-3a"),
-    "pdf/a-3u": Variant("pdf/a-3u"),
-    "pdf/a-3b": Variant("pdf/a-3b"),
-    "pdf/ua-1": Variant("pdf/ua-1"),
+    "pdf/a-3a+ua-1": Variant("pdf/a-3a", ("3a", "3u", "3b", "ua1", "wcag"), also_pdf_ua=True),
+    "pdf/a-3a": Variant("pdf/a-3a", ("3a", "3u", "3b", "wcag")),
+    "pdf/a-3u": Variant("pdf/a-3u", ("3u", "3b", "wcag")),
+    "pdf/a-3b": Variant("pdf/a-3b", ("3b", "wcag")),
+    "pdf/ua-1": Variant("pdf/ua-1", ("ua1", "wcag")),
 }
 
 
