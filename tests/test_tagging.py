@@ -41,19 +41,27 @@ def is_annotation(kid: pikepdf.Object) -> bool:
     return isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR"
 
 
-def marked_content(page: pikepdf.Page) -> Iterator[tuple[int | None, bool, str]]:
-    """(MCID, inside an artifact, text) for each text-showing operator of ``page``."""
+def marked_content(
+    page: pikepdf.Page, *, actual: bool = False
+) -> Iterator[tuple[int | None, bool, str]]:
+    """(MCID, inside an artifact, text) for each text-showing operator of ``page``; with
+    ``actual``, a sequence with ``/ActualText`` gives that text once instead of its glyphs'."""
     fonts = {str(name): read_font(font) for name, font in page.Resources.Font.items()}  # type: ignore[arg-type]
-    stack: list[tuple[int | None, bool]] = []
+    # (MCID, artifact, actual text not yet given, inside an actual text)
+    stack: list[tuple[int | None, bool, str | None, bool]] = []
     font = None
     for instruction in pikepdf.parse_content_stream(page):
         operator, operands = str(instruction.operator), instruction.operands
         if operator in {"BDC", "BMC"}:
             properties = operands[1] if operator == "BDC" else None
-            own = properties.get("/MCID") if isinstance(properties, pikepdf.Dictionary) else None
-            artifact = operands[0] == "/Artifact" or any(a for _, a in stack)
-            outer = next((m for m, _ in reversed(stack) if m is not None), None)
-            stack.append((int(own) if own is not None else outer, artifact))
+            if not isinstance(properties, pikepdf.Dictionary):
+                properties = pikepdf.Dictionary()
+            own = properties.get("/MCID")
+            given = str(properties.ActualText) if actual and "/ActualText" in properties else None
+            artifact = operands[0] == "/Artifact" or any(entry[1] for entry in stack)
+            outer = next((entry[0] for entry in reversed(stack) if entry[0] is not None), None)
+            replaced = given is not None or any(entry[3] for entry in stack)
+            stack.append((int(own) if own is not None else outer, artifact, given, replaced))
         elif operator == "EMC":
             stack.pop()
         elif operator == "Tf":
@@ -61,8 +69,31 @@ def marked_content(page: pikepdf.Page) -> Iterator[tuple[int | None, bool, str]]
         elif operator in {"Tj", "TJ"} and font is not None:
             parts = operands[0] if operator == "TJ" else [operands[0]]
             text = "".join(font.text(bytes(p)) for p in parts if isinstance(p, pikepdf.String))
-            mcid, artifact = stack[-1] if stack else (None, False)
+            mcid, artifact, given, replaced = stack[-1] if stack else (None, False, None, False)
+            if replaced:
+                text = given or ""
+                if stack and given is not None:
+                    stack[-1] = (mcid, artifact, None, replaced)
             yield mcid, artifact, text
+
+
+def tree_text(pdf: pikepdf.Pdf) -> str:
+    """The text of the structure tree, in its order, as a screen reader assembles it: each
+    marked sequence's text (its /ActualText where it has one), with nothing put between."""
+    shown: list[dict[int, str]] = []
+    for page in pdf.pages:
+        texts: dict[int, str] = {}
+        for mcid, artifact, text in marked_content(page, actual=True):
+            if mcid is not None and not artifact:
+                texts[mcid] = texts.get(mcid, "") + text
+        shown.append(texts)
+    page_of = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+    parts: list[str] = []
+    for node, _ in elements(pdf.Root.StructTreeRoot):
+        for kid in kids(node):
+            if isinstance(kid, int):
+                parts.append(shown[page_of[node.Pg.objgen]].get(kid, ""))
+    return "".join(parts)
 
 
 @pytest.fixture(scope="module")
@@ -230,6 +261,16 @@ def test_every_text_extracts_as_written(built_pdfs: dict[str, BuiltFile], name: 
         assert words(text) in pdfium, text
         assert words(text) in poppler, text
     assert "\u2010" not in pdfium + poppler
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_the_tree_reads_every_text_as_written(pdfs: dict[str, pikepdf.Pdf], name: str) -> None:
+    """Read from the tags alone, with nothing added between lines, words neither run together
+    at a line wrap ("SustainableDevelopment") nor break at a hyphen."""
+    (briefing,) = [b for a, b in tailored_briefings(EXAMPLE_BRIEFING, [name])]
+    text = words(tree_text(pdfs[name]))
+    for value in shown_texts(briefing, full=name in FULL):
+        assert words(value) in text, value
 
 
 def test_the_shipped_briefing_does_hyphenate(pdfs: dict[str, pikepdf.Pdf]) -> None:

@@ -392,15 +392,23 @@ def _note_marker(tree: _Tree, note: pikepdf.Dictionary) -> tuple[pikepdf.Diction
 
 
 def carry_hyphenated_words(tree: _Tree) -> None:
-    """A word broken at line ends reads whole: the hyphen ending its first line reads as itself
-    (if typed) followed by the rest of the word, and the rest on the following lines reads as
-    a space. Search and copy then find "resources", not "re- sources", and readers that drop a
-    line-end hyphen (Poppler does) keep "Inter-American" whole. Lines are consecutive
-    sequences of one block, each lower than the one before."""
+    """Words read whole and apart across line ends.
+
+    A word broken at line ends: the hyphen ending its first line reads as itself (if typed)
+    followed by the rest of the word, and the rest on the following lines reads as a space.
+    Search and copy then find "resources", not "re- sources", and readers that drop a line-end
+    hyphen (Poppler does) keep "Inter-American" whole. A line WeasyPrint ended without its
+    space (it drops it in some boxes, table cells among them) reads with one, so the tree's
+    text never runs "Sustainable" into "Development" (link text excepted: a URL breaks
+    anywhere). Lines are consecutive sequences of one block, each lower than the one before.
+    """
     block_of: dict[tuple[int, int], tuple[int, int]] = {}
+    in_link: set[tuple[int, int]] = set()
     for element in tree.elements():
         for located in tree.marked(element.node):
             block_of[located] = _block(element).objgen
+            if _inside_link(element):
+                in_link.add(located)
     for index, page in enumerate(tree.pages):
         lines = sorted(
             (s for s in page.sequences.values() if s.showings), key=lambda line: line.begin
@@ -408,14 +416,30 @@ def carry_hyphenated_words(tree: _Tree) -> None:
         blocks = {mcid: block for (on, mcid), block in block_of.items() if on == index}
         position = 0
         while position < len(lines) - 1:
-            # Most lines end otherwise: look at their last glyph only (decoding is slow).
-            if lines[position].last_character not in {HYPHEN, "-"}:
+            line, following = lines[position], lines[position + 1]
+            # Look at the last glyph only, for most lines: decoding them all is slow.
+            last = line.last_character
+            if last not in {HYPHEN, "-"}:
+                wrapped = following.baseline != line.baseline and bool(last.strip())
+                same_block = blocks.get(line.mcid) == blocks.get(following.mcid)
+                separate = wrapped and same_block and (index, line.mcid) not in in_link
+                if separate and page.can_read_as(line.mcid, 1, at_end=True):
+                    page.read_as(line.mcid, 1, last + " ", at_end=True)
                 position += 1
                 continue
             chain = _broken_word(lines, position, blocks)
             position += max(1, len(chain) - 1)
             if chain:
                 _read_whole(page, chain)
+
+
+def _inside_link(element: _Element) -> bool:
+    node: pikepdf.Object | None = element.node
+    while isinstance(node, pikepdf.Dictionary) and "/S" in node:
+        if node.get("/S") == "/Link":
+            return True
+        node = node.get("/P")
+    return False
 
 
 def _broken_word(
