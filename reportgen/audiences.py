@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -10,6 +13,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     Field,
+    PrivateAttr,
     StringConstraints,
     field_serializer,
     model_validator,
@@ -17,11 +21,22 @@ from pydantic import (
 
 from reportgen import files
 from reportgen.discovery import display_name, find_profiles
-from reportgen.errors import AudienceError, DataError, Problem
-from reportgen.loading import load_model
-from reportgen.models import Briefing, Identifier, Model, ShortText, Sourced, Text, Visibility
+from reportgen.errors import DataError, Problem
+from reportgen.loading import PATTERN_WORDS, alternatives, load_located, pattern_of
+from reportgen.models import (
+    Briefing,
+    Identifier,
+    Model,
+    Section,
+    ShortText,
+    Sourced,
+    Text,
+    Visibility,
+)
 from reportgen.pdf.standards import DEFAULT_VARIANT, PdfVariantName
 from reportgen.resources import BUILTIN_AUDIENCES
+
+logger = logging.getLogger(__name__)
 
 TemplateName = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*\.html\.j2$")
@@ -31,21 +46,27 @@ TemplateName = Annotated[
 # profile can never smuggle in a declaration, a url() or markup.
 
 
+COLOUR_CHARACTERS = frozenset(
+    "#abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789(),.% "
+)
+COLOUR_HELP = "use #rrggbb, e.g. '#0b5d3b', a name like 'teal', or rgb(11, 93, 59)"
+
+
 def _css_colour(value: str) -> str:
-    # tinycss2 is WeasyPrint's own CSS parser: a value it reads as one colour is one colour in
-    # the PDF, and a misspelt name ("orangey") is refused here instead of turning black there.
+    # Only the characters colours are written with, so a value can never end the declaration
+    # it goes into. Then tinycss2, WeasyPrint's own CSS parser: a value it reads as one colour
+    # is one colour in the PDF, and a misspelt name ("orangey") is refused here instead of
+    # turning black there.
     from tinycss2.color4 import parse_color
 
+    if not 0 < len(value) <= 40 or not COLOUR_CHARACTERS.issuperset(value):
+        raise ValueError(f"{value!r} is not a CSS colour ({COLOUR_HELP})")
     if parse_color(value) is None:
-        raise ValueError(f"{value!r} is not a CSS colour (use #rrggbb or a name like 'teal')")
+        raise ValueError(f"{value!r} is not a CSS colour ({COLOUR_HELP})")
     return value
 
 
-CssColour = Annotated[
-    str,
-    StringConstraints(pattern=r"^[#a-zA-Z0-9(),.% ]{1,40}$"),
-    AfterValidator(_css_colour),
-]
+CssColour = Annotated[str, AfterValidator(_css_colour)]
 FontFamily = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9 -]{0,59}$")]
 
 
@@ -63,6 +84,21 @@ AssetPath = Annotated[
 ]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+PATTERN_WORDS[pattern_of(TemplateName)] = (
+    "use a template file name ending in .html.j2, e.g. 'press.html.j2' or "
+    "'sections/timeline.html.j2'"
+)
+PATTERN_WORDS[pattern_of(FontFamily)] = (
+    "use a font family name of letters, digits, spaces and hyphens, e.g. 'Noto Sans'"
+)
+PATTERN_WORDS[pattern_of(AssetPath)] = (
+    "use a path inside your template folder of letters, digits, '-', '_', '.' and '/', "
+    "e.g. 'img/logo.svg'"
+)
+
+# Set by `warnings_as_errors` (the command line's --strict): a warning then stops the build.
+_STRICT: ContextVar[bool] = ContextVar("reportgen_strict_warnings", default=False)
 
 
 class Theme(Model):
@@ -125,6 +161,22 @@ class Audience(Model):
     pdf_variant: PdfVariantName = Field(
         default=DEFAULT_VARIANT, description="PDF standard: see docs/accessibility.md."
     )
+    # Where the profile was read from, and the line of each of its keys and values, so that a
+    # problem found later (a section the briefing lacks, a missing logo) names its line.
+    _file: str | None = PrivateAttr(default=None)
+    _lines: dict[str, int] = PrivateAttr(default_factory=dict)
+
+    def problem(self, field: str, message: str) -> Problem:
+        """A problem with ``field`` of this profile (``theme.logo``, ``sections.2``), at its
+        line in the profile's file; a profile made in code is named by its name."""
+        if self._file is None:
+            return Problem(f"audience {self.name!r}", None, message, field)
+        line = self._lines.get(field)
+        parent = field
+        while line is None and "." in parent:
+            parent = parent.rpartition(".")[0]
+            line = self._lines.get(parent)
+        return Problem(self._file, line, message, field)
 
     @field_serializer("visibility")
     def _sorted(self, visibility: frozenset[Visibility]) -> list[str]:
@@ -135,7 +187,10 @@ class Audience(Model):
 def load_profile(path: Path) -> Audience:
     """The profile in ``path``, read through `reportgen.files`: a regular file of at most 2 MiB
     whose real path, links followed, is inside the folder it was found in."""
-    return load_model(path, Audience, kind=files.PROFILE, roots=(path.parent,))
+    audience, lines = load_located(path, Audience, kind=files.PROFILE, roots=(path.parent,))
+    audience._file = display_name(path)
+    audience._lines = lines
+    return audience
 
 
 def load_audiences(folder: Path = BUILTIN_AUDIENCES) -> dict[str, Audience]:
@@ -161,11 +216,10 @@ def load_profiles(profiles: dict[str, Path]) -> dict[str, Audience]:
             continue
         if audience.name != name:
             problems.append(
-                Problem(
-                    display_name(path),
-                    None,
-                    f"{audience.name!r} must match the file name ({path.stem!r})",
-                    field="name",
+                audience.problem(
+                    "name",
+                    f"{audience.name!r} must match the file name ({path.stem!r}): rename the "
+                    f"file to {audience.name}.yaml, or write name: {path.stem}",
                 )
             )
         loaded[name] = audience
@@ -174,27 +228,68 @@ def load_profiles(profiles: dict[str, Path]) -> dict[str, Audience]:
     return loaded
 
 
+@contextmanager
+def warnings_as_errors() -> Iterator[None]:
+    """Within this, what `tailor` would warn about fails it instead (``build --strict``)."""
+    token = _STRICT.set(True)
+    try:
+        yield
+    finally:
+        _STRICT.reset(token)
+
+
 def tailor(briefing: Briefing, audience: Audience) -> Briefing:
     """The briefing as this audience may see it: chosen sections, in order, nothing it may not see.
 
-    Redaction walks every model, so an item marked internal anywhere in the data is dropped.
+    Redaction walks every model, so an item marked internal anywhere in the data is dropped. A
+    section the profile names but may not show is left out with a warning, logged (or, within
+    `warnings_as_errors`, raised), so that nothing a designer asked for vanishes unsaid.
     """
     if audience.sections is None:
         sections = briefing.sections
     else:
         known = [section.id for section in briefing.sections]
-        missing = [section_id for section_id in audience.sections if section_id not in known]
-        if missing:
-            raise AudienceError(
-                f"audience {audience.name!r}: sections: the briefing has no section "
-                f"{', '.join(map(repr, missing))}; its sections are {', '.join(known)}"
+        missing = [
+            audience.problem(
+                f"sections.{index}",
+                f"the briefing {briefing.id!r} has no section {section_id!r}"
+                + alternatives(section_id, known, "its sections are"),
             )
+            for index, section_id in enumerate(audience.sections)
+            if section_id not in known
+        ]
+        if missing:
+            raise DataError(missing)
         sections = tuple(briefing.section(section_id) for section_id in audience.sections)
+        _warn(_left_out(sections, audience))
     redacted = _redact(briefing.model_copy(update={"sections": sections}), audience.visibility)
     # A source cited only by what was left out would tell readers what the redacted text said.
     cited = set(redacted.cited_source_ids())
     kept_sources = tuple(source for source in redacted.sources if source.id in cited)
     return redacted.model_copy(update={"sources": kept_sources})
+
+
+def _left_out(sections: Sequence[Section], audience: Audience) -> list[Problem]:
+    """A warning for each section the profile names whose visibility it does not show."""
+    shown = ", ".join(sorted(audience.visibility))
+    assert audience.sections is not None
+    return [
+        audience.problem(
+            f"sections.{audience.sections.index(section.id)}",
+            f"section {section.id!r} is marked visibility: {section.visibility}, which this "
+            f"audience does not show (visibility: [{shown}]), so it is left out; add "
+            f"{section.visibility} to visibility, or take the section out of sections",
+        )
+        for section in sections
+        if section.visibility not in audience.visibility
+    ]
+
+
+def _warn(problems: Sequence[Problem]) -> None:
+    if problems and _STRICT.get():
+        raise DataError(problems)
+    for problem in problems:
+        logger.warning("%s", problem)
 
 
 def _redact(model: ModelT, allowed: frozenset[Visibility]) -> ModelT:

@@ -18,6 +18,7 @@ import signal
 import sys
 import tempfile
 import traceback
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -30,7 +31,13 @@ from reportgen.build import check as check_outputs
 from reportgen.build.limits import DEFAULT_LIMITS, MIN_MEMORY_MIB, Limits
 from reportgen.build.plan import DEFAULT_OUTPUT
 from reportgen.config import CONFIG_FILE, Settings, find_config, load_settings
-from reportgen.console import ConsoleProgress, json_summary, print_results, print_stale
+from reportgen.console import (
+    ConsoleProgress,
+    json_summary,
+    log_handler,
+    print_results,
+    print_stale,
+)
 from reportgen.errors import ReportgenError, UnknownAudienceError
 from reportgen.pdf.standards import DEFAULT_VARIANT, VARIANTS, PdfVariantName
 from reportgen.resources import BUILTIN_AUDIENCES
@@ -144,7 +151,7 @@ def main(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     ctx.meta["reportgen.debug"] = debug
     ctx.meta["reportgen.config"] = config_path
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    logging.basicConfig(format="%(levelname)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(handlers=[log_handler()])
     logging.getLogger("reportgen").setLevel(logging.DEBUG if debug else logging.WARNING)
     logging.getLogger("weasyprint").setLevel(logging.DEBUG if debug else logging.CRITICAL)
 
@@ -248,6 +255,12 @@ def _data_paths(given: tuple[Path, ...], settings: Settings) -> tuple[Path, ...]
     is_flag=True,
     help="If another build is writing to the output folder, fail at once instead of waiting.",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Make warnings errors: a section a profile names but its visibility leaves out "
+    "fails the build, and nothing is written.",
+)
 def build(
     *,
     data: tuple[Path, ...],
@@ -264,6 +277,7 @@ def build(
     shard: Shard | None,
     as_json: bool,
     no_wait: bool,
+    strict: bool,
 ) -> None:
     """Build every briefing for every audience: <briefing id>-<audience>.pdf, and
     output/manifest.json.
@@ -290,19 +304,20 @@ def build(
     )
     progress = ConsoleProgress(quiet=as_json)
     try:
-        results = build_briefing(
-            data_paths,
-            names,
-            out,
-            template_dirs,
-            limits=limits,
-            pdf_variant=pdf_variant,
-            jobs=jobs,
-            force=force,
-            shard=shard,
-            progress=progress,
-            wait=not no_wait,
-        )
+        with _warnings_as_errors(strict):
+            results = build_briefing(
+                data_paths,
+                names,
+                out,
+                template_dirs,
+                limits=limits,
+                pdf_variant=pdf_variant,
+                jobs=jobs,
+                force=force,
+                shard=shard,
+                progress=progress,
+                wait=not no_wait,
+            )
     except ReportgenError as error:
         if as_json and not isinstance(error, UnknownAudienceError):
             click.echo(json_summary(failure=error))
@@ -312,6 +327,32 @@ def build(
         click.echo(json_summary(results))
     else:
         print_results(results)
+
+
+def _warnings_as_errors(strict: bool) -> AbstractContextManager[None]:
+    if not strict:
+        return nullcontext()  # without importing Pydantic: an up-to-date build stays fast
+    from reportgen.audiences import warnings_as_errors
+
+    return warnings_as_errors()
+
+
+@main.command()
+@click.argument("kind", required=False)
+def reference(kind: str | None) -> None:
+    """Print what templates can use: each section KIND's fields (all kinds when none is
+    given), the helpers and filters, and the blocks of the built-in templates (markdown)."""
+    from reportgen.loading import alternatives
+    from reportgen.reference import reference as make_reference
+    from reportgen.reference import section_kinds
+
+    kinds = list(section_kinds())
+    if kind is not None and kind not in kinds:
+        raise click.BadParameter(
+            f"{kind!r} is not a kind of section" + alternatives(kind, kinds, "the kinds are"),
+            param_hint="KIND",
+        )
+    click.echo(make_reference(kind), nl=False)
 
 
 @main.group("manifest")

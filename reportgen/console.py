@@ -1,8 +1,9 @@
-"""What the command line shows while building: progress lines, or a JSON summary."""
+"""What the command line shows: progress lines or a JSON summary, and the library's warnings."""
 
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Mapping, Sequence
 
@@ -80,3 +81,20 @@ def json_summary(results: Sequence[BuiltFile] = (), failure: ReportgenError | No
         "failures": failures,
     }
     return json.dumps(summary, indent=2, sort_keys=True)
+
+
+class _LowerCaseLevel(logging.Formatter):
+    """``warning: file:line: field: message``, as the command's ``error: ...`` lines read."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        shown = logging.makeLogRecord(record.__dict__)
+        shown.levelname = record.levelname.lower()
+        return super().format(shown)
+
+
+def log_handler() -> logging.Handler:
+    """Where the library's log lines go: stderr, one line each (warnings about a profile, say,
+    which the library logs rather than prints)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LowerCaseLevel("%(levelname)s: %(message)s"))
+    return handler

@@ -26,15 +26,18 @@ class Record(Mapping[str, Plain]):
     ``values``, which give back the same plain values.
     """
 
-    __slots__ = ("_values",)  # no __dict__: nothing can be set on a Record
+    __slots__ = ("_label", "_values")  # no __dict__: nothing can be set on a Record
 
-    def __init__(self, values: Mapping[str, Plain]) -> None:
+    def __init__(self, values: Mapping[str, Plain], label: str = "this value") -> None:
         shadowed = sorted(RECORD_METHODS.intersection(values))
         if shadowed:
             # Jinja would find the method, not the value, so ``x.items`` would silently
             # print a bound method instead of the data.
             raise TypeError(f"a Record cannot hold the keys {shadowed}: they name its methods")
         self._values = dict(values)
+        # What a designer calls it ("the briefing", "a timeline section"), for messages; the
+        # sandbox refuses underscored names, so templates cannot read it.
+        self._label = label
 
     def __getitem__(self, key: str) -> Plain:
         return self._values[key]
@@ -52,6 +55,14 @@ class Record(Mapping[str, Plain]):
 RECORD_METHODS = frozenset({"get", "items", "keys", "values"})
 
 
+def label_of(record: Record) -> str:
+    """What a designer calls ``record`` ("the briefing", "a timeline section"), for messages.
+
+    A function, not an attribute: an attribute would hide a field of the same name.
+    """
+    return record._label
+
+
 def plain(value: object) -> Plain:
     """``value`` as plain data: models become Records, sequences tuples, enums and URLs text.
 
@@ -65,13 +76,39 @@ def plain(value: object) -> Plain:
     if isinstance(value, AnyUrl):
         return str(value)
     if isinstance(value, BaseModel):
-        return Record({name: plain(getattr(value, name)) for name in _public_names(value)})
+        values = {name: plain(getattr(value, name)) for name in _public_names(value)}
+        return Record(values, _label(value))
     if isinstance(value, tuple | list):
         return tuple(plain(item) for item in value)
     if isinstance(value, frozenset | set):
         # Sorted: a set's order changes from one process to the next.
         return tuple(sorted(plain(item) for item in value))  # type: ignore[type-var]
     raise TypeError(f"no plain form for a {type(value).__name__} value: {value!r}")
+
+
+# How messages name the records templates meet most; others are named from their class.
+_LABELS = {
+    "Briefing": "the briefing",
+    "Audience": "the audience",
+    "Theme": "the audience's theme",
+    "Source": "a source",
+    "PartialDate": "a date",
+    "ScheduleYear": "a year of the budget schedule",
+}
+
+
+def _label(model: BaseModel) -> str:
+    name = type(model).__name__
+    kind = getattr(model, "kind", None)
+    if isinstance(kind, str):
+        return _a(f"{kind} section")
+    if name in _LABELS:
+        return _LABELS[name]
+    return _a("".join(f" {char.lower()}" if char.isupper() else char for char in name).strip())
+
+
+def _a(words: str) -> str:
+    return f"{'an' if words[0] in 'aeiou' else 'a'} {words}"
 
 
 def _public_names(model: BaseModel) -> list[str]:

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import difflib
 import os
+import types
 from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic.types import StringConstraints
 from pydantic_core import ErrorDetails
 
 from reportgen import files
 from reportgen.discovery import display_name, find_data_files
 from reportgen.errors import DataError, FileRefusedError, Problem, describe_characters
-from reportgen.models import Briefing
+from reportgen.models import Briefing, Identifier, Language
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -46,6 +49,80 @@ TAG_ADVICE = {
     "binary": "write the value as text instead",
     "value": 'put a lone "=" in quotes',
 }
+
+
+# The common YAML mistakes in plain words with their fix, keyed by the start of PyYAML's
+# "problem" (its own words for them name parser states: "expected <block end>").
+YAML_HINTS = {
+    # problem starts with: (plain words; the fix; whether the line to fix is where the
+    # construct began rather than where PyYAML gave up)
+    "found character '\\t' that cannot start any token": (
+        "a tab: YAML indents with spaces, never tabs",
+        "replace it with spaces; found character '\\t' that cannot start any token",
+        False,
+    ),
+    "expected <block end>": (
+        "the indentation is off",
+        "this line does not line up with the lines above it: keys of one mapping start in the "
+        "same column, and the items of a list too (indent with spaces)",
+        False,
+    ),
+    "could not find expected ':'": (
+        "a key without its colon",
+        "write each setting as `key: value`, with a colon and a space",
+        True,
+    ),
+    "expected ',' or ']'": (
+        "a list in [brackets] is not closed",
+        "separate its items with commas and end it with ]",
+        True,
+    ),
+    "expected ',' or '}'": (
+        "a mapping in {braces} is not closed",
+        "separate its entries with commas and end it with }",
+        True,
+    ),
+    "found unexpected end of stream": (
+        "a quotation mark is opened and never closed",
+        "close the quoted text with the same quote it starts with",
+        True,
+    ),
+}
+QUOTE_LEFT_OPEN = "; or a quotation mark above is not closed, and runs on to this line"
+UNQUOTED_COLON = (
+    "a colon followed by a space inside a value",
+    'put the value in quotes, e.g. title: "Note: a colon"',
+)
+BAD_INDENT = (
+    "this line is indented more than the line above it, or the line above is not a "
+    "`key: value` line",
+    "line it up with the keys above, and give each key its colon",
+)
+
+# Plain words for the patterns some fields must match: messages never show the pattern.
+PATTERN_WORDS: dict[str, str] = {}
+
+
+def pattern_of(annotated: Any) -> str:
+    """The pattern an ``Annotated[str, StringConstraints(pattern=...)]`` type checks."""
+    for meta in get_args(annotated)[1:]:
+        if isinstance(meta, StringConstraints) and isinstance(meta.pattern, str):
+            return meta.pattern
+    raise ValueError(f"{annotated!r} has no pattern")
+
+
+PATTERN_WORDS[pattern_of(Identifier)] = (
+    "use lower-case letters and digits, words joined by single hyphens, e.g. 'key-messages'"
+)
+PATTERN_WORDS[pattern_of(Language)] = "use a language code such as 'en', 'es' or 'es-MX'"
+
+
+def alternatives(name: str, names: Sequence[str], intro: str) -> str:
+    """ " (did you mean 'x'?); <intro>: a, b, c", the names closest to ``name`` first."""
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    ordered = [*close, *(other for other in names if other not in close)]
+    guess = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{guess}; {intro}: {', '.join(ordered)}"
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -135,13 +212,49 @@ def load_model(
     The file is read through `reportgen.files`: ``kind`` sets its size cap, and with ``roots``
     its real path must be inside one of them (a profile inside the folder it was found in).
     """
+    return load_located(path, model, kind=kind, roots=roots)[0]
+
+
+def load_located(
+    path: Path,
+    model: type[ModelT],
+    *,
+    kind: files.Kind = files.DATA,
+    roots: Sequence[Path] | None = None,
+) -> tuple[ModelT, dict[str, int]]:
+    """`load_model`, and the line of every key and value in the file, by the dotted path a
+    message names it with (``theme.logo``, ``sections.2``), for problems found later."""
     display = display_name(path)
     raw, root = _load(_read_text(path, display, kind, roots), display, construct=True)
     try:
-        return model.model_validate(raw)
+        return model.model_validate(raw), field_lines(root)
     except ValidationError as error:
-        problems = [_locate(display, root, detail) for detail in error.errors()]
+        problems = [_locate(display, root, detail, model) for detail in error.errors()]
         raise DataError(sorted(problems, key=lambda p: (p.line or 0, p.field or ""))) from None
+
+
+def field_lines(root: yaml.Node) -> dict[str, int]:
+    """The line of each key's value and each list item, by dotted path (the first is kept
+    where an alias repeats a value)."""
+    lines: dict[str, int] = {}
+
+    def walk(node: yaml.Node, path: tuple[object, ...], depth: int) -> None:
+        if depth > MAX_DEPTH:
+            return
+        if path:
+            lines.setdefault(".".join(map(str, path)), node.start_mark.line + 1)
+        if isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, (*path, index), depth + 1)
+        elif isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    key_path = (*path, key_node.value)
+                    lines.setdefault(".".join(map(str, key_path)), key_node.start_mark.line + 1)
+                    walk(value_node, key_path, depth + 1)
+
+    walk(root, (), 0)
+    return lines
 
 
 def _load(text: str, display: str, *, construct: bool) -> tuple[Any, yaml.Node]:
@@ -163,6 +276,8 @@ def _load(text: str, display: str, *, construct: bool) -> tuple[Any, yaml.Node]:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         message = " ".join(part for part in (error.context, error.problem) if part)
+        if isinstance(error, yaml.scanner.ScannerError | yaml.parser.ParserError):
+            mark, message = _yaml_in_plain_words(error, text, mark, message)
         mark_line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
         raise DataError([Problem(display, mark_line, message, column=column)]) from None
@@ -175,6 +290,30 @@ def _load(text: str, display: str, *, construct: bool) -> tuple[Any, yaml.Node]:
         ) from None
     finally:
         loader.dispose()
+
+
+def _yaml_in_plain_words(
+    error: yaml.MarkedYAMLError, text: str, mark: Any, message: str
+) -> tuple[Any, str]:
+    """The common YAML mistakes said in plain words with their fix, where the fix is needed.
+
+    PyYAML reports an unclosed quote or a key without its colon where it gave up (the end of
+    the file, the next line); the line to fix is where the quote or the key starts.
+    """
+    problem = error.problem or ""
+    if problem.startswith("mapping values are not allowed here") and mark is not None:
+        lines = text.splitlines()
+        value = lines[mark.line].partition(":")[2] if mark.line < len(lines) else ""
+        words, fix = UNQUOTED_COLON if ": " in value or value.endswith(":") else BAD_INDENT
+        return mark, f"{words}: {fix}"
+    for start, (words, fix, at_start) in YAML_HINTS.items():
+        if problem.startswith(start):
+            where = (error.context_mark or mark) if at_start else mark
+            # Text where a key should start: often the end of a quote left open above, which
+            # ran on to the next quotation mark, on this line.
+            open_quote = QUOTE_LEFT_OPEN if problem.endswith("'<scalar>'") else ""
+            return where, f"{words}: {fix}{open_quote}"
+    return mark, message
 
 
 def _read_text(
@@ -244,11 +383,108 @@ def _shape_error(display: str, node: yaml.Node, message: str) -> DataError:
     return DataError([Problem(display, mark.line + 1, message, column=mark.column + 1)])
 
 
-def _locate(display: str, root: yaml.Node | None, detail: ErrorDetails) -> Problem:
+def _locate(
+    display: str,
+    root: yaml.Node | None,
+    detail: ErrorDetails,
+    model: type[BaseModel],
+) -> Problem:
     """Find the line of the value an error is about, and the path a user would write to it."""
     node, path = _walk(root, detail["loc"])
     line = node.start_mark.line + 1 if node is not None else None
-    return Problem(display, line, detail["msg"], field=".".join(map(str, path)) or "(top level)")
+    message = plain_message(detail, model)
+    return Problem(display, line, message, field=".".join(map(str, path)) or "(top level)")
+
+
+def plain_message(detail: ErrorDetails, model: type[BaseModel]) -> str:
+    """Pydantic's message in a designer's words: no class names, no patterns, and for an
+    unknown key the nearest known one."""
+    kind, context = detail["type"], detail.get("ctx") or {}
+    if kind in PLAIN_MESSAGES:
+        return PLAIN_MESSAGES[kind]
+    if kind in ("value_error", "assertion_error") and "error" in context:
+        return str(context["error"])  # without pydantic's "Value error, " in front
+    special = _SPECIAL.get(kind)
+    return special(detail, model) if special else detail["msg"]
+
+
+def _unknown_key(detail: ErrorDetails, model: type[BaseModel]) -> str:
+    key = str(detail["loc"][-1])
+    names = _fields_at(model, detail["loc"][:-1])
+    return f"unknown key {key!r}" + (alternatives(key, names, "the keys here are") if names else "")
+
+
+def _pattern_words(detail: ErrorDetails, model: type[BaseModel]) -> str:
+    pattern = str((detail.get("ctx") or {}).get("pattern"))
+    return f"{detail['input']!r}: {PATTERN_WORDS.get(pattern, 'not in the form this key takes')}"
+
+
+def _unknown_kind(detail: ErrorDetails, model: type[BaseModel]) -> str:
+    context = detail.get("ctx") or {}
+    kinds = [tag.strip("' ") for tag in str(context.get("expected_tags", "")).split(",")]
+    tag = str(context.get("tag"))
+    return f"{tag!r} is not a kind of section" + alternatives(tag, kinds, "the kinds are")
+
+
+_SPECIAL = {
+    "extra_forbidden": _unknown_key,
+    "string_pattern_mismatch": _pattern_words,
+    "union_tag_invalid": _unknown_kind,
+}
+PLAIN_MESSAGES = {
+    "union_tag_not_found": "a section needs a kind (`reportgen reference` lists them)",
+    "model_type": "should be a set of `key: value` lines",
+    "model_attributes_type": "should be a set of `key: value` lines",
+    "dict_type": "should be a set of `key: value` lines",
+    "tuple_type": "should be a list: [a, b], or one `- item` per line",
+    "list_type": "should be a list: [a, b], or one `- item` per line",
+    "frozen_set_type": "should be a list: [a, b], or one `- item` per line",
+    "set_type": "should be a list: [a, b], or one `- item` per line",
+}
+
+
+def _fields_at(model: type[BaseModel], loc: Sequence[int | str]) -> list[str] | None:
+    """The keys of the mapping at ``loc`` in a file of ``model``, or None if not a model."""
+    annotation: Any = model
+    for step in loc:
+        annotation = _step(annotation, step)
+        if annotation is None:
+            return None
+    classes = [m for m in _members(annotation) if isinstance(m, type) and issubclass(m, BaseModel)]
+    return list(classes[0].model_fields) if len(classes) == 1 else None
+
+
+def _members(annotation: Any) -> list[Any]:
+    """The types an annotation allows: ``Annotated`` and unions unwrapped."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _members(get_args(annotation)[0])
+    if origin is Union or origin is types.UnionType:
+        return [member for arg in get_args(annotation) for member in _members(arg)]
+    return [annotation]
+
+
+def _step(annotation: Any, step: int | str) -> Any:
+    for member in _members(annotation):
+        if (
+            isinstance(member, type)
+            and issubclass(member, BaseModel)
+            and isinstance(step, str)
+            and step in member.model_fields
+        ):
+            return member.model_fields[step].annotation
+        if get_origin(member) in (tuple, list, frozenset) and isinstance(step, int):
+            return get_args(member)[0]
+    # A discriminated union's tag (a section's kind) is a step of its own in pydantic's path.
+    tagged = [
+        member
+        for member in _members(annotation)
+        if isinstance(member, type)
+        and issubclass(member, BaseModel)
+        and "kind" in member.model_fields
+        and step in get_args(member.model_fields["kind"].annotation)
+    ]
+    return tagged[0] if tagged else None
 
 
 def _walk(root: yaml.Node | None, loc: Location) -> tuple[yaml.Node | None, Sequence[int | str]]:

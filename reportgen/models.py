@@ -70,6 +70,7 @@ Identifier = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=80),
 ]
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
 Year = Annotated[int, Field(ge=EARLIEST_YEAR, le=LATEST_YEAR)]
 Month = Annotated[int, Field(ge=1, le=12)]
 Percent = Annotated[Decimal, Field(gt=0, le=1000, max_digits=6, decimal_places=2)]
@@ -334,7 +335,7 @@ class Briefing(Model):
     subject: Text = Field(description="One sentence for the PDF's subject metadata.")
     author: ShortText
     keywords: tuple[ShortText, ...] = ()
-    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")] = "en"
+    language: Language = "en"
     date: dt.date = Field(description="The briefing's date; also the PDF creation date.")
     audiences: tuple[Identifier, ...] | None = Field(
         default=None,

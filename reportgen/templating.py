@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -12,13 +13,15 @@ from typing import Any
 import jinja2
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
+from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from reportgen import charts, files, theming
 from reportgen.audiences import Audience, Theme
-from reportgen.context import plain
+from reportgen.context import Record, label_of, plain
 from reportgen.errors import FileRefusedError, TemplateError
+from reportgen.loading import alternatives
 from reportgen.models import Briefing, BudgetResolutionSection, Source
 from reportgen.resources import BUILTIN_TEMPLATES, template_search_path
 
@@ -26,20 +29,24 @@ BUILTIN_PREFIX = "builtin"
 NO_TEMPLATE_LINE = "while rendering"
 
 # The functions a template is given, besides Jinja's own globals (range, dict, lipsum, cycler,
-# joiner, namespace). Each is a plain function returning text or Markup: a function's only
-# attributes are underscored (__globals__, __closure__...), which the sandbox refuses, so a
-# helper leads nowhere but to what it returns.
-HELPERS = (
-    "asset_url",
-    "theme_css",
-    "cite",
-    "full_citation",
-    "budget_chart",
-    "percent",
-    "number",
-    "long_date",
-    "month_year",
-)
+# joiner, namespace), each with how it is called and what it gives, for `reportgen.reference`.
+# Each is a plain function returning text or Markup: a function's only attributes are
+# underscored (__globals__, __closure__...), which the sandbox refuses, so a helper leads
+# nowhere but to what it returns.
+HELPERS: dict[str, tuple[str, str]] = {
+    "cite": ("cite(section.sources)", "footnotes for a list of source ids"),
+    "full_citation": ("full_citation(source)", "a source written out in full"),
+    "percent": ("percent(section.increment_percent_of_base)", "a percentage, e.g. 33.33 %"),
+    "number": ("number(section.shortfall_points)", "a number written for the language"),
+    "long_date": ("long_date(briefing.date)", "a date written out, e.g. 1 December 2026"),
+    "month_year": ("month_year(event.date)", "a partial date: September 2015, or the year"),
+    "budget_chart": ("budget_chart(section)", "a budget_resolution section's chart (SVG)"),
+    "asset_url": ("asset_url('img/logo.svg')", "the URL of a file in your folders, then ours"),
+    "theme_css": ("theme_css(audience.theme)", "the theme as CSS custom properties"),
+}
+# The data a template is given (see `template_context`).
+DATA_NAMES = ("briefing", "audience")
+OUTSIDE_A_BLOCK = "text outside a block is ignored by Jinja; put it inside {% block ... %}"
 
 
 class _Sandbox(ImmutableSandboxedEnvironment):
@@ -64,6 +71,69 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         ):
             return self.unsafe_undefined(obj, argument)
         return super().getitem(obj, argument)
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        # Jinja's only hook after parsing. A template that extends another renders nothing
+        # but its blocks, so text outside them would vanish from the PDF without a word.
+        tree = super()._parse(source, name, filename)
+        if tree.find(nodes.Extends) is not None:
+            for node in tree.body:
+                line = _output_outside_blocks(node)
+                if line is not None:
+                    raise jinja2.TemplateSyntaxError(OUTSIDE_A_BLOCK, line, name, filename)
+        return tree
+
+
+def _output_outside_blocks(node: nodes.Node) -> int | None:
+    """The line of the first text or ``{{ }}`` in ``node`` that is not inside a block or a
+    macro (whitespace between blocks is fine), or None."""
+    if isinstance(node, nodes.Block | nodes.Macro | nodes.CallBlock):
+        return None
+    if isinstance(node, nodes.Output):
+        for part in node.nodes:
+            if not isinstance(part, nodes.TemplateData):
+                return part.lineno
+            if part.data.strip():
+                leading = part.data[: len(part.data) - len(part.data.lstrip())]
+                return part.lineno + leading.count("\n")
+        return None
+    for inner in node.iter_child_nodes():
+        line = _output_outside_blocks(inner)
+        if line is not None:
+            return line
+    return None
+
+
+class _Undefined(jinja2.StrictUndefined):
+    """Jinja's strict undefined, saying in a designer's words what was asked for and what
+    there is instead, closest first, rather than naming Python classes."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        name, owner = self._undefined_name, self._undefined_obj
+        if self._undefined_hint:
+            return self._undefined_hint
+        if owner is jinja2.utils.missing:
+            return f"there is no {name!r}"  # `render_html` adds the names there are
+        if isinstance(owner, Record):
+            return f"{label_of(owner)} has no field {name!r}" + alternatives(
+                str(name), list(owner), "its fields are"
+            )
+        if isinstance(owner, tuple):
+            return (
+                f"a list has no field {name!r}: go through its items with "
+                "{% for item in ... %}, or pick one with [0]"
+            )
+        if callable(owner):
+            return f"a function has no field {name!r}: call it, as in {HELPERS['asset_url'][0]}"
+        what = "text" if isinstance(owner, str) else "a number" if _is_number(owner) else "it"
+        return f"{what} has no field {name!r}"
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | Decimal) and not isinstance(value, bool)
 
 
 class TemplateLoader(jinja2.BaseLoader):
@@ -127,14 +197,14 @@ def make_environment(user_dirs: Sequence[Path] = ()) -> jinja2.Environment:
     the original as ``builtin/<name>`` (``{% extends "builtin/briefing.html.j2" %}``).
 
     Autoescaping is on for every template whatever its extension: ``select_autoescape`` would
-    leave ``*.html.j2`` unescaped. ``StrictUndefined`` turns a misspelt name into an error
+    leave ``*.html.j2`` unescaped. A strict undefined turns a misspelt name into an error
     instead of an empty string in a finished PDF.
     """
     loader = TemplateLoader(template_search_path(user_dirs))
     environment = _Sandbox(
         loader=loader,
         autoescape=True,
-        undefined=jinja2.StrictUndefined,
+        undefined=_Undefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -157,18 +227,24 @@ def make_environment(user_dirs: Sequence[Path] = ()) -> jinja2.Environment:
 def render_html(
     briefing: Briefing, audience: Audience, environment: jinja2.Environment | None = None
 ) -> str:
-    """Render one audience's variant of an already tailored briefing to an HTML string."""
+    """Render one audience's variant of an already tailored briefing to an HTML string.
+
+    Before rendering, every file the profile's theme names must be on the search path; after
+    it, every link inside the page must lead somewhere (the contents and its page numbers are
+    links to the section headings). Either problem is named in the designer's own file.
+    """
     environment = environment or make_environment()
+    _check_theme_files(audience, environment)
     context = template_context(briefing, audience)
     try:
         template = environment.get_template(audience.template)
-        return template.render(context)
+        html = template.render(context)
     except jinja2.TemplateNotFound as error:
         searched = ", ".join(str(path) for path in _search_path(environment))
         raise TemplateError(f"template {error.name!r} not found; searched: {searched}") from None
     except jinja2.TemplateSyntaxError as error:
         where = f"{error.filename or error.name}:{error.lineno}"
-        raise TemplateError(f"{where}: template syntax error: {error.message}") from None
+        raise TemplateError(f"{where}: {_syntax_message(error)}") from None
     except FileRefusedError as error:
         # From an include or extends: where in the template it was asked for, then why.
         where = _template_location(error)
@@ -176,11 +252,90 @@ def render_html(
         raise TemplateError(f"{prefix}{error}") from None
     except MemoryError:
         raise  # the layout process reports it against its memory limit
+    except TemplateError as error:
+        # A helper's own message (theme_css, budget_chart...): where the template called it.
+        raise TemplateError(f"{_template_location(error)}: {error}") from None
+    except jinja2.UndefinedError as error:
+        message = str(error)
+        if message.startswith("there is no "):
+            names = [*context, *(name for name in HELPERS if name not in context)]
+            unknown = message.removeprefix("there is no ").strip("'\"")
+            message += alternatives(unknown, names, "a template can use")
+        raise TemplateError(f"{_template_location(error)}: {message}") from None
     except Exception as error:
         # Jinja rewrites tracebacks so template frames carry the template's file and line.
         raise TemplateError(
             f"{_template_location(error)}: {type(error).__name__}: {error}"
         ) from None
+    _check_links(html, briefing, audience, environment)
+    return html
+
+
+def _syntax_message(error: jinja2.TemplateSyntaxError) -> str:
+    if error.message == OUTSIDE_A_BLOCK:
+        return error.message
+    return f"template syntax error: {error.message}"
+
+
+def _check_theme_files(audience: Audience, environment: jinja2.Environment) -> None:
+    """Each file the theme names (logo, cover image, stylesheets) must be on the search path;
+    a missing one is named at its line in the profile, not in the built-in template that
+    happens to load it."""
+    loader = environment.loader
+    if not isinstance(loader, TemplateLoader):
+        return
+    find = theming.AssetFinder(loader.search_path)
+    theme = audience.theme
+    wanted = [("theme.logo", theme.logo), ("theme.cover_image", theme.cover_image)]
+    wanted += [(f"theme.stylesheets.{n}", path) for n, path in enumerate(theme.stylesheets)]
+    searched = ", ".join(str(folder) for folder in loader.search_path)
+    for field, relative in wanted:
+        if relative is not None and find.find(relative) is None:
+            problem = audience.problem(
+                field,
+                f"no file {relative!r} in the template folders (searched: {searched}); put "
+                "the file there, or correct the path, which is relative to your template folder",
+            )
+            raise TemplateError(str(problem))
+
+
+_ID = re.compile(r"""\bid=(["'])(.*?)\1""")
+_INTERNAL_LINK = re.compile(r"""\bhref=(["'])#(.*?)\1""")
+
+
+def _check_links(
+    html: str, briefing: Briefing, audience: Audience, environment: jinja2.Environment
+) -> None:
+    """Every ``href="#..."`` must have its ``id``; otherwise WeasyPrint drops the page number
+    and the link with a message that names no file. Ids and links are the templates' own
+    markup (data is escaped), so reading them with a pattern is exact."""
+    ids = {match.group(2) for match in _ID.finditer(html)}
+    missing = [match.group(2) for match in _INTERNAL_LINK.finditer(html)]
+    missing = list(dict.fromkeys(target for target in missing if target not in ids))
+    if not missing:
+        return
+    sections = {section.id: section.kind for section in briefing.sections}
+    target = missing[0]
+    section_id = target.removeprefix("s-")
+    if target.startswith("s-") and section_id in sections:
+        name = f"sections/{sections[section_id]}.html.j2"
+        raise TemplateError(
+            f"{_filename(environment, name)}: the heading of section {section_id!r} needs "
+            f'id="s-{{{{ section.id }}}}": the contents links to it. Keep '
+            "{{ section_heading(section) }} in the heading block, or write your heading as "
+            '<h2 id="s-{{ section.id }}">'
+        )
+    raise TemplateError(
+        f"{_filename(environment, audience.template)}: a link points to #{target}, but nothing "
+        f'in the page has id="{target}"; add the id, or remove the link'
+    )
+
+
+def _filename(environment: jinja2.Environment, name: str) -> str:
+    try:
+        return environment.get_template(name).filename or name
+    except jinja2.TemplateError:
+        return name
 
 
 def template_context(briefing: Briefing, audience: Audience) -> dict[str, object]:

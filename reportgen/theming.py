@@ -22,14 +22,24 @@ class AssetFinder:
     def __init__(self, search_path: Sequence[Path]) -> None:
         self._folders = tuple(folder.resolve() for folder in search_path)
 
-    def __call__(self, relative: str) -> str:
-        """The ``file:`` URL of ``relative`` in the first folder that has it."""
+    def find(self, relative: str) -> str | None:
+        """The ``file:`` URL of ``relative`` in the first folder that has it, or None."""
         for folder in self._folders:
             candidate = (folder / relative).resolve()
             if candidate.is_relative_to(folder) and candidate.is_file():
                 return candidate.as_uri()
+        return None
+
+    def __call__(self, relative: str) -> str:
+        """The ``file:`` URL of ``relative`` in the first folder that has it."""
+        found = self.find(relative)
+        if found is not None:
+            return found
         searched = ", ".join(str(folder) for folder in self._folders)
-        raise TemplateError(f"asset {relative!r} not found; searched: {searched}")
+        raise TemplateError(
+            f"no file {relative!r} in the template folders (searched: {searched}); asset_url() "
+            "takes a path relative to your template folder, e.g. 'img/logo.svg'"
+        )
 
 
 def theme_css(theme: Theme, find_asset: Callable[[str], str]) -> Markup:

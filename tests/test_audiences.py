@@ -11,7 +11,13 @@ import pytest
 from click.testing import CliRunner, Result
 from pydantic import BaseModel
 
-from reportgen.audiences import Audience, load_audiences, load_profiles, tailor
+from reportgen.audiences import (
+    Audience,
+    load_audiences,
+    load_profiles,
+    tailor,
+    warnings_as_errors,
+)
 from reportgen.cli import main
 from reportgen.discovery import select
 from reportgen.errors import AudienceError, DataError
@@ -85,10 +91,14 @@ def test_shipped_profiles_name_sections_the_data_has(shipped_briefing: Briefing)
 
 
 def test_profile_name_must_match_file_name(tmp_path: Path) -> None:
-    (tmp_path / "board.yaml").write_text("name: trustees\ndescription: Board.\nmarking: X\n")
-    # Reported like every other profile problem: file, field, message.
-    with pytest.raises(DataError, match=r"board\.yaml: name: 'trustees' must match the file name"):
+    (tmp_path / "board.yaml").write_text("description: Board.\nname: trustees\nmarking: X\n")
+    # Reported like every other profile problem: file, line, field, message, and the fix.
+    with pytest.raises(DataError) as caught:
         load_audiences(tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path / 'board.yaml'}:2: name: 'trustees' must match the file name ('board'): "
+        "rename the file to trustees.yaml, or write name: board"
+    )
 
 
 def test_bad_profile_is_a_data_error_with_a_line(tmp_path: Path) -> None:
@@ -230,8 +240,119 @@ def test_internal_section_named_by_a_public_profile_is_still_dropped(
 
 def test_profile_asking_for_a_missing_section(redaction_briefing: Briefing) -> None:
     profile = audience(sections=["messages", "no-such-section"])
-    with pytest.raises(AudienceError, match="no-such-section"):
+    with pytest.raises(DataError) as caught:
         tailor(redaction_briefing, profile)
+    # A profile made in code has no file: it is named by its name.
+    assert str(caught.value) == (
+        "audience 'test': sections.1: the briefing 'redaction-fixture' has no section "
+        "'no-such-section'; its sections are: messages, commitments, summits, budget, events, "
+        "lines"
+    )
+
+
+def write_profile(folder: Path, text: str) -> Path:
+    path = folder / "board.yaml"
+    path.write_text("name: board\ndescription: Board.\nmarking: X\n" + text)
+    return path
+
+
+def profile_problems(folder: Path) -> list[str]:
+    with pytest.raises(DataError) as caught:
+        load_audiences(folder)
+    return [str(problem) for problem in caught.value.problems]
+
+
+def assert_in_plain_words(message: str) -> None:
+    """No Python class name, no pattern, no pydantic prefix: what a designer can act on."""
+    for jargon in ("reportgen.", " object", "Value error", "pattern", "^", "$'", "Extra inputs"):
+        assert jargon not in message, message
+
+
+def test_a_misspelt_profile_key_suggests_the_nearest(tmp_path: Path) -> None:
+    path = write_profile(tmp_path, 'theme:\n  primary_colour: "#0b5d3b"\nvisiblity: [public]\n')
+    problems = profile_problems(tmp_path)
+    assert problems == [
+        f"{path}:5: theme.primary_colour: unknown key 'primary_colour' (did you mean "
+        "'primary'?); the keys here are: primary, accent, ink, muted, panel, cover_accent, "
+        "body_font, heading_font, logo, logo_alt, cover_image, stylesheets",
+        f"{path}:6: visiblity: unknown key 'visiblity' (did you mean 'visibility'?); the keys "
+        "here are: visibility, name, description, edition, template, sections, page_limit, "
+        "marking, theme, pdf_variant",
+    ]
+    for problem in problems:
+        assert_in_plain_words(problem)
+
+
+@pytest.mark.parametrize("colour", ["purpleish", "purple-ish", "#0b5d3b;", "url(x)"])
+def test_every_bad_colour_gets_the_same_plain_message(tmp_path: Path, colour: str) -> None:
+    # Before, a value with a character colours never have got the pattern it failed, while a
+    # misspelt name got these words, after "Value error, ".
+    path = write_profile(tmp_path, f"theme:\n  accent: {colour!r}\n")
+    (problem,) = profile_problems(tmp_path)
+    assert problem == (
+        f"{path}:5: theme.accent: {colour!r} is not a CSS colour (use #rrggbb, e.g. '#0b5d3b', "
+        "a name like 'teal', or rgb(11, 93, 59))"
+    )
+
+
+@pytest.mark.parametrize(
+    ("setting", "says"),
+    [
+        ("template: press.html", "use a template file name ending in .html.j2"),
+        ("theme:\n  body_font: 'Noto; Sans'", "use a font family name of letters, digits"),
+        ("theme:\n  logo: 'img/<logo>.svg'", "use a path inside your template folder"),
+        ("sections: [Key_Messages]", "use lower-case letters and digits, words joined by"),
+    ],
+)
+def test_a_value_of_the_wrong_form_says_the_form_in_words(
+    tmp_path: Path, setting: str, says: str
+) -> None:
+    write_profile(tmp_path, setting + "\n")
+    (problem,) = profile_problems(tmp_path)
+    assert says in problem
+    assert_in_plain_words(problem)
+
+
+def test_a_listed_section_its_visibility_leaves_out_is_a_warning_with_its_line(
+    tmp_path: Path, redaction_briefing: Briefing, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write_profile(tmp_path, "sections:\n  - messages\n  - lines\n")
+    profile = load_audiences(tmp_path)["board"]
+    internal = redaction_briefing.section("lines")
+    assert internal.visibility is Visibility.INTERNAL
+
+    tailored = tailor(redaction_briefing, profile)
+
+    assert [section.id for section in tailored.sections] == ["messages"]
+    assert [record.getMessage() for record in caplog.records] == [
+        f"{path}:6: sections.1: section 'lines' is marked visibility: internal, which this "
+        "audience does not show (visibility: [public]), so it is left out; add internal to "
+        "visibility, or take the section out of sections"
+    ]
+    assert caplog.records[0].levelname == "WARNING"
+
+
+def test_under_warnings_as_errors_the_left_out_section_stops_the_tailoring(
+    tmp_path: Path, redaction_briefing: Briefing, caplog: pytest.LogCaptureFixture
+) -> None:
+    write_profile(tmp_path, "sections: [messages, lines]\n")
+    profile = load_audiences(tmp_path)["board"]
+    with warnings_as_errors(), pytest.raises(DataError) as caught:
+        tailor(redaction_briefing, profile)
+    assert "section 'lines' is marked visibility: internal" in str(caught.value)
+    assert not caplog.records
+    # Outside it, a warning again.
+    tailor(redaction_briefing, profile)
+    assert len(caplog.records) == 1
+
+
+def test_sections_all_shown_or_all_named_public_warn_of_nothing(
+    tmp_path: Path, redaction_briefing: Briefing, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Without a sections list nothing was asked for by name: redaction is what public means.
+    tailor(redaction_briefing, audience())
+    tailor(redaction_briefing, audience(sections=["lines"], visibility=["public", "internal"]))
+    assert not caplog.records
 
 
 # ---- Reading profiles: the rule of reportgen.files -------------------------------------------

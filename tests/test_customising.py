@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from reportgen.build import build, render_variants
-from reportgen.errors import AudienceError, TemplateError
+from reportgen.errors import DataError, TemplateError
 from reportgen.resources import BUILTIN_TEMPLATES, EXAMPLE_BRIEFING, template_search_path
 from reportgen.templating import make_environment
 
@@ -67,10 +68,59 @@ def test_user_template_replaces_builtin_and_can_extend_the_original(tmp_path: Pa
 def test_user_section_template_applies_everywhere(tmp_path: Path) -> None:
     folder = tmp_path / "override"
     (folder / "sections").mkdir(parents=True)
-    (folder / "sections" / "timeline.html.j2").write_text("<p>Timeline elided</p>")
+    (folder / "sections" / "timeline.html.j2").write_text(
+        '<h2 id="s-{{ section.id }}">{{ section.title }}</h2><p>Timeline elided</p>'
+    )
     (variant,) = render_variants(EXAMPLE_BRIEFING, ["delegation"], [folder])
     assert "Timeline elided" in variant.html
     assert 'class="timeline"' not in variant.html
+
+
+def section_element(html: str, section_id: str) -> str:
+    """The ``<section>`` element of one section, from its start tag to the next section's."""
+    start = html.index(f'data-section="{section_id}"')
+    end = html.find("<section", start)
+    return html[start : end if end >= 0 else len(html)]
+
+
+KINDS = sorted(
+    path.name.removesuffix(".html.j2")
+    for path in (BUILTIN_TEMPLATES / "sections").glob("*.html.j2")
+)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_line_can_be_added_inside_any_section_by_extending_it(tmp_path: Path, kind: str) -> None:
+    # Before, section templates had no blocks: the extending template built with exit 0 and
+    # its paragraph silently vanished.
+    folder = tmp_path / "looks"
+    (folder / "sections").mkdir(parents=True)
+    (folder / "sections" / f"{kind}.html.j2").write_text(
+        f'{{% extends "builtin/sections/{kind}.html.j2" %}}\n'
+        '{% block notes %}<p class="mine">Checked by the committee.</p>{% endblock %}\n'
+    )
+    (variant,) = render_variants(EXAMPLE_BRIEFING, ["delegation"], [folder])
+    (section,) = [s for s in variant.briefing.sections if s.kind == kind]
+    inside = section_element(variant.html, section.id)
+    assert inside.count('<p class="mine">Checked by the committee.</p>') == 1
+    assert variant.html.count("Checked by the committee.") == 1
+    # The rest of the section is the built-in one's: its heading and its own class.
+    assert f'id="s-{section.id}"' in inside
+
+
+def test_an_item_block_changes_each_item_and_keeps_the_rest(tmp_path: Path) -> None:
+    folder = tmp_path / "looks"
+    (folder / "sections").mkdir(parents=True)
+    (folder / "sections" / "key_messages.html.j2").write_text(
+        '{% extends "builtin/sections/key_messages.html.j2" %}\n'
+        "{% block item %}<li><strong>{{ item.text }}</strong></li>{% endblock %}\n"
+        "{% block heading %}{{ super() }}<p>Updated today.</p>{% endblock %}\n"
+    )
+    (variant,) = render_variants(EXAMPLE_BRIEFING, ["public"], [folder])
+    messages = variant.briefing.section("key-messages").messages  # type: ignore[union-attr]
+    inside = section_element(variant.html, "key-messages")
+    assert inside.count("<li><strong>") == len(messages)
+    assert 'id="s-key-messages"' in inside and "Updated today." in inside
 
 
 def test_missing_template_names_every_folder_searched(tmp_path: Path) -> None:
@@ -97,13 +147,53 @@ def test_user_audience_from_a_folder_outside_the_package_builds(tmp_path: Path) 
     assert text.index("The OAS budget resolution Mexico promoted") < text.index("Key messages")
 
 
-def test_unknown_section_names_the_profile_and_the_sections_there_are(tmp_path: Path) -> None:
+def test_unknown_section_names_the_profile_line_and_the_nearest_section(tmp_path: Path) -> None:
     folder = user_folder(tmp_path)
     profile = folder / "audiences" / "press.yaml"
     profile.write_text(profile.read_text().replace("key-messages]", "key-mesages]"))
-    with pytest.raises(AudienceError) as caught:
+    with pytest.raises(DataError) as caught:
         render_variants(EXAMPLE_BRIEFING, ["press"], [folder])
-    message = str(caught.value)
-    assert message.startswith(f"{profile}: ")
-    assert "no section 'key-mesages'" in message
-    assert "key-messages" in message.split("its sections are")[1]
+    assert str(caught.value) == (
+        f"{profile}:5: sections.1: the briefing 'mexico-multilateral-human-rights' has no "
+        "section 'key-mesages' (did you mean 'key-messages'?); its sections are: key-messages, "
+        "ohchr-mexico, un-summits, inter-american-system, oas-budget-resolution, timeline, "
+        "talking-points"
+    )
+
+
+GUIDE = Path(__file__).resolve().parent.parent / "docs" / "customising.md"
+
+
+def guide_example(name: str) -> str:
+    """The code block of docs/customising.md marked ``<!-- example: name -->``."""
+    found = re.search(rf"<!-- example: {name} -->\n```\w*\n(.*?)```", GUIDE.read_text(), re.S)
+    assert found, f"docs/customising.md has no example {name!r}"
+    return found.group(1)
+
+
+def test_the_guides_worked_examples_do_what_it_says(tmp_path: Path) -> None:
+    folder = user_folder(tmp_path)
+    (folder / "press.html.j2").write_text(guide_example("new-cover"))
+    (folder / "sections").mkdir()
+    (folder / "sections" / "initiatives.html.j2").write_text(guide_example("table-head"))
+    (folder / "style").mkdir()
+    (folder / "style" / "press.css").write_text(guide_example("table-css"))
+    profile = folder / "audiences" / "press.yaml"
+    profile.write_text(
+        profile.read_text().replace("key-messages]", "key-messages, un-summits]")
+        + "theme:\n  stylesheets: [style/press.css]\n"
+    )
+    (variant,) = render_variants(EXAMPLE_BRIEFING, ["press"], [folder])
+    cover = variant.html[variant.html.index('<section class="cover">') :]
+    cover = cover[: cover.index("</section>")]
+    assert '<p class="kicker">Committee hearing</p>' in cover
+    assert "FOR IMMEDIATE RELEASE" in cover  # the marking, placed by the new cover
+    table = section_element(variant.html, "un-summits")
+    assert '<th scope="col">Initiative</th><th scope="col">Date</th>' in table
+    assert "Summit or conference" not in table
+    assert (folder / "style" / "press.css").resolve().as_uri() in variant.html
+    # And it lays out.
+    (built,) = build(EXAMPLE_BRIEFING, ["press"], tmp_path / "out", [folder])
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(built.path).pages).split())
+    # The stylesheet sets the kicker and the table's header cells in capitals.
+    assert "COMMITTEE HEARING" in text and "INITIATIVE DATE ABOUT" in text.upper()

@@ -131,7 +131,111 @@ def test_yaml_syntax_error_gives_line_and_column(
     (problem,) = error.problems
     assert (problem.line, problem.column) == (line, column)
     assert str(error).startswith(f"bad.yaml:{line}:{column}: ")
-    assert "mapping values are not allowed" in str(error)
+    assert "a colon followed by a space inside a value: put the value in quotes" in str(error)
+
+
+# The common YAML mistakes, each as a designer makes it in the shipped file: where PyYAML said
+# "while parsing a block mapping expected <block end>, but found '<block mapping start>'" and
+# the like, the fix in plain words, at the line to fix.
+YAML_MISTAKES = {
+    "indented less": (
+        ("    name: Office in Mexico", "   name: Office in Mexico"),
+        "   name: Office in Mexico",
+        "the indentation is off: this line does not line up with the lines above it",
+    ),
+    "indented more": (
+        ("    short_name: OHCHR-Mexico", "      short_name: OHCHR-Mexico"),
+        "      short_name: OHCHR-Mexico",
+        "this line is indented more than the line above it, or the line above is not a "
+        "`key: value` line",
+    ),
+    "tab": (
+        ("    short_name: OHCHR-Mexico", "\tshort_name: OHCHR-Mexico"),
+        "\tshort_name: OHCHR-Mexico",
+        "a tab: YAML indents with spaces, never tabs: replace it with spaces; "
+        "found character '\\t' that cannot start any token",
+    ),
+    "missing colon": (
+        ("    kind: office\n", "    kind office\n"),
+        "    kind office",
+        "a key without its colon: write each setting as `key: value`, with a colon and a space",
+    ),
+    "unquoted colon": (
+        ("    kind: office\n", "    kind: office: the UN one\n"),
+        "    kind: office: the UN one",
+        'a colon followed by a space inside a value: put the value in quotes, e.g. title: "Note:',
+    ),
+    "unclosed list": (
+        ("    kind: office\n", "    kind: office\n    sources: [a, b\n"),
+        "    sources: [a, b",
+        "a list in [brackets] is not closed: separate its items with commas and end it with ]",
+    ),
+    "unclosed quote at the end": (
+        ("    reference: A/RES/73/195", '    reference: "A/RES/73/195'),
+        '    reference: "A/RES/73/195',
+        "a quotation mark is opened and never closed: close the quoted text with the same quote",
+    ),
+    # An open quote runs on to the next quotation mark: PyYAML stops there, and so must we.
+    "unclosed quote": (
+        ("    kind: office\n", '    kind: "office\n'),
+        '    title: "Transforming our world',
+        "or a quotation mark above is not closed, and runs on to this line",
+    ),
+}
+
+
+@pytest.mark.parametrize("mistake", YAML_MISTAKES, ids=list(YAML_MISTAKES))
+def test_a_common_yaml_mistake_is_said_in_plain_words_at_its_line(
+    tmp_path: Path, shipped_text: str, write_yaml: WriteYaml, mistake: str
+) -> None:
+    (old, new), shown_line, says = YAML_MISTAKES[mistake]
+    text = replace_once(shipped_text, old, new)
+    path = write_yaml(tmp_path, text, "bad.yaml")
+    line = next(
+        n for n, text_line in enumerate(text.splitlines(), 1) if text_line.startswith(shown_line)
+    )
+
+    (problem,) = load_error(path).problems
+
+    assert problem.line == line, str(problem)
+    assert says in problem.message
+    assert "<block" not in problem.message
+
+
+def test_a_misspelt_key_suggests_the_nearest(
+    tmp_path: Path, shipped_text: str, write_yaml: WriteYaml
+) -> None:
+    text = replace_once(shipped_text, "    established: 2001", "    establshed: 2001")
+    path = write_yaml(tmp_path, text, "bad.yaml")
+    problem = next(p for p in load_error(path).problems if "establshed" in (p.field or ""))
+    assert problem.message.startswith(
+        "unknown key 'establshed' (did you mean 'established'?); the keys here are: established,"
+    )
+    assert "Extra inputs" not in problem.message
+
+
+def test_an_unknown_kind_suggests_the_nearest(
+    tmp_path: Path, shipped_text: str, write_yaml: WriteYaml
+) -> None:
+    text = replace_once(shipped_text, "    kind: office\n", "    kind: ofice\n")
+    path = write_yaml(tmp_path, text, "bad.yaml")
+    (problem,) = load_error(path).problems
+    assert problem.message == (
+        "'ofice' is not a kind of section (did you mean 'office'?); the kinds are: office, "
+        "key_messages, initiatives, commitments, budget_resolution, timeline, talking_points"
+    )
+
+
+def test_an_id_of_the_wrong_form_is_described_not_given_as_a_pattern(
+    tmp_path: Path, shipped_text: str, write_yaml: WriteYaml
+) -> None:
+    text = replace_once(shipped_text, "  - id: ohchr-mexico", "  - id: OHCHR Mexico")
+    path = write_yaml(tmp_path, text, "bad.yaml")
+    (problem,) = load_error(path).problems
+    assert problem.message == (
+        "'OHCHR Mexico': use lower-case letters and digits, words joined by single hyphens, "
+        "e.g. 'key-messages'"
+    )
 
 
 def test_duplicate_key_names_the_key_and_both_lines(

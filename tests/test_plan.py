@@ -180,9 +180,13 @@ def test_problems_in_two_files_are_reported_together(
 
     assert result.exit_code == 1, result.output
     assert result.stderr.splitlines() == [
-        "error: data/a.yaml:9: bogus: Extra inputs are not permitted",
-        "data/b.yaml:9: title_extra: Extra inputs are not permitted",
-        "data/b.yaml:10: colour: Extra inputs are not permitted",
+        "error: data/a.yaml:9: bogus: unknown key 'bogus'; the keys here are: id, title, "
+        "subtitle, subject, author, keywords, language, date, audiences, sections, sources",
+        "data/b.yaml:9: title_extra: unknown key 'title_extra' (did you mean 'title'?); the "
+        "keys here are: title, id, subtitle, subject, author, keywords, language, date, "
+        "audiences, sections, sources",
+        "data/b.yaml:10: colour: unknown key 'colour'; the keys here are: id, title, "
+        "subtitle, subject, author, keywords, language, date, audiences, sections, sources",
     ]
     assert not (tmp_path / "output").exists() or not pdfs(tmp_path / "output")
 

@@ -323,8 +323,8 @@ def harmless(name: str, body: str, says: str) -> Attempt:
     return Attempt(name, body, "harmless", says)
 
 
-NO_ATTRIBUTE = "UndefinedError"
-UNSAFE = "SecurityError"
+NO_ATTRIBUTE = "has no field"
+UNSAFE = "unsafe"
 # @PICKLE@ is a pickle that creates @CANARY@ when loaded; @SECRET@ is a file holding a token.
 PICKLE = "'@PICKLE@'.encode('latin-1')"
 
@@ -374,11 +374,11 @@ ATTEMPTS = [
         "{% set ns = namespace(finder=asset_url) %}{{ ns.finder.search_path }}",
         NO_ATTRIBUTE,
     ),
-    refused("asset_url absolute", "{{ asset_url('/etc/hostname') }}", "not found"),
+    refused("asset_url absolute", "{{ asset_url('/etc/hostname') }}", "no file"),
     refused(
-        "asset_url climbs", "{{ asset_url('../../../../../../../../etc/hostname') }}", "not found"
+        "asset_url climbs", "{{ asset_url('../../../../../../../../etc/hostname') }}", "no file"
     ),
-    refused("asset_url secret", "{{ asset_url('@SECRET@') }}", "not found"),
+    refused("asset_url secret", "{{ asset_url('@SECRET@') }}", "no file"),
     # Python internals, through the data, the helpers and Jinja's globals.
     refused("briefing class", "{{ briefing.__class__ }}", UNSAFE),
     refused("section class", "{{ briefing.sections[0].__class__ }}", UNSAFE),

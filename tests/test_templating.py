@@ -323,6 +323,133 @@ def test_misspelt_attribute_is_an_error_not_blank(
         render_html(shipped_briefing, custom_audience("typo.html.j2"), make_environment([tmp_path]))
 
 
+def render_error(folder: Path, briefing: Briefing, template: str = "mine.html.j2") -> str:
+    with pytest.raises(TemplateError) as caught:
+        render_html(briefing, custom_audience(template), make_environment([folder]))
+    return str(caught.value)
+
+
+def test_an_unknown_field_lists_the_fields_there_are_closest_first(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    # Before: "UndefinedError: 'reportgen.context.Record object' has no attribute 'committee'".
+    path = write_template(tmp_path, "mine.html.j2", "<p>x</p>\n<h1>{{ briefing.autor }}</h1>\n")
+    assert render_error(tmp_path, shipped_briefing) == (
+        f"{path}:2: the briefing has no field 'autor' (did you mean 'author'?); its fields are: "
+        "author, id, title, subtitle, subject, keywords, language, date, audiences, sections, "
+        "sources"
+    )
+
+
+def test_an_unknown_field_of_a_section_names_its_kind(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    write_template(
+        tmp_path,
+        "mine.html.j2",
+        "{% for section in briefing.sections %}{{ section.committee }}{% endfor %}\n",
+    )
+    message = render_error(tmp_path, shipped_briefing)
+    assert "a key_messages section has no field 'committee'; its fields are: sources," in message
+    assert "reportgen" not in message and "object" not in message
+
+
+def test_an_unknown_name_lists_the_names_a_template_can_use(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    path = write_template(tmp_path, "mine.html.j2", "{{ breifing.title }}\n")
+    assert render_error(tmp_path, shipped_briefing) == (
+        f"{path}:1: there is no 'breifing' (did you mean 'briefing'?); a template can use: "
+        "briefing, audience, percent, number, long_date, month_year, cite, full_citation, "
+        "budget_chart, asset_url, theme_css"
+    )
+
+
+def test_text_outside_a_block_of_a_child_template_is_refused_with_its_line(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    # Jinja renders only the blocks of a template that extends another: this paragraph would
+    # have vanished from the PDF, with exit status 0.
+    path = write_template(
+        tmp_path,
+        "mine.html.j2",
+        '{% extends "builtin/briefing.html.j2" %}\n'
+        "{% block cover_title %}Title{% endblock %}\n"
+        "\n"
+        "<p>A paragraph for the committee.</p>\n",
+    )
+    assert render_error(tmp_path, shipped_briefing) == (
+        f"{path}:4: text outside a block is ignored by Jinja; put it inside {{% block ... %}}"
+    )
+
+
+@pytest.mark.parametrize(
+    "outside",
+    ["{{ briefing.title }}", "{% if true %}<p>x</p>{% endif %}", "{% for x in [1] %}x{% endfor %}"],
+)
+def test_any_output_outside_a_block_is_refused(
+    tmp_path: Path, shipped_briefing: Briefing, outside: str
+) -> None:
+    write_template(
+        tmp_path,
+        "sections/timeline.html.j2",
+        f'{{% extends "builtin/sections/timeline.html.j2" %}}\n{outside}\n',
+    )
+    with pytest.raises(TemplateError, match="text outside a block is ignored by Jinja"):
+        render_html(shipped_briefing, load_audiences()["public"], make_environment([tmp_path]))
+
+
+def test_what_a_child_template_may_have_outside_its_blocks(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    # Whitespace, comments, imports, assignments and macros render nothing of their own.
+    write_template(
+        tmp_path,
+        "sections/timeline.html.j2",
+        '{% extends "builtin/sections/timeline.html.j2" %}\n\n{# a comment #}\n'
+        '{% from "macros.html.j2" import points with context %}\n{% set note = "Dated." %}\n'
+        "{% macro small(text) %}<small>{{ text }}</small>{% endmacro %}\n"
+        "{% block notes %}{{ small(note) }}{% endblock %}\n",
+    )
+    html = render_html(shipped_briefing, load_audiences()["public"], make_environment([tmp_path]))
+    assert "<small>Dated.</small>" in html
+
+
+def test_a_section_template_without_the_heading_anchor_says_what_to_add(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    # Before: WeasyPrint's "Content discarded: target points to undefined anchor ('string',
+    # '#s-oas-budget-resolution')", three times, naming no file.
+    path = write_template(
+        tmp_path,
+        "sections/budget_resolution.html.j2",
+        '{% extends "builtin/sections/budget_resolution.html.j2" %}\n'
+        "{% block heading %}<h2>{{ section.title }}</h2>{% endblock %}\n",
+    )
+    with pytest.raises(TemplateError) as caught:
+        render_html(shipped_briefing, load_audiences()["public"], make_environment([tmp_path]))
+    assert str(caught.value) == (
+        f"{path}: the heading of section 'oas-budget-resolution' needs "
+        'id="s-{{ section.id }}": the contents links to it. Keep {{ section_heading(section) }} '
+        'in the heading block, or write your heading as <h2 id="s-{{ section.id }}">'
+    )
+
+
+def test_a_link_to_no_anchor_names_the_audience_template(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    path = write_template(
+        tmp_path,
+        "mine.html.j2",
+        '{% extends "builtin/briefing.html.j2" %}\n'
+        '{% block cover_title %}<a href="#annex">Annex</a>{% endblock %}\n',
+    )
+    assert render_error(tmp_path, shipped_briefing) == (
+        f'{path}: a link points to #annex, but nothing in the page has id="annex"; add the id, '
+        "or remove the link"
+    )
+
+
 def test_template_syntax_error_names_file_and_line(
     tmp_path: Path, shipped_briefing: Briefing
 ) -> None:
@@ -366,11 +493,13 @@ def test_user_templates_override_built_in_ones_first(
     tmp_path: Path, shipped_briefing: Briefing
 ) -> None:
     write_template(
-        tmp_path, "sections/timeline.html.j2", '<section id="mine">{{ section.title }}</section>\n'
+        tmp_path,
+        "sections/timeline.html.j2",
+        '<section id="mine"><h2 id="s-{{ section.id }}">{{ section.title }}</h2></section>\n',
     )
     environment = make_environment([tmp_path, BUILTIN_TEMPLATES])
     html = render_html(shipped_briefing, load_audiences()["public"], environment)
-    assert '<section id="mine">Timeline</section>' in html
+    assert '<section id="mine"><h2 id="s-timeline">Timeline</h2></section>' in html
     assert 'class="timeline"' not in html
     assert 'class="section office"' in html
 

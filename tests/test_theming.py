@@ -94,12 +94,35 @@ def test_logo_stylesheet_and_cover_image_load_from_the_user_folder(tmp_path: Pat
     assert built.pages > 1
 
 
-def test_a_missing_asset_names_the_folders_searched(tmp_path: Path) -> None:
-    folder = user_folder(tmp_path, "  stylesheets: [css/missing.css]\n")
+@pytest.mark.parametrize(
+    ("theme", "field", "line"),
+    [
+        ("  stylesheets: [css/brand.css, css/missing.css]\n", "theme.stylesheets.1", 5),
+        ("  logo_alt: Our logo\n  logo: img/logo-final.svg\n", "theme.logo", 6),
+        ("  cover_image: img/cover.jpg\n", "theme.cover_image", 5),
+    ],
+)
+def test_a_missing_file_is_named_at_the_profile_setting_that_asked_for_it(
+    tmp_path: Path, theme: str, field: str, line: int
+) -> None:
+    # Before: "templates/macros.html.j2:12: TemplateError: asset 'img/logo-final.svg' not
+    # found" (or base.html.j2:29 for a stylesheet), blaming a built-in file.
+    folder = user_folder(tmp_path, theme)
+    (folder / "css").mkdir()
+    (folder / "css" / "brand.css").write_text("")
     with pytest.raises(TemplateError) as caught:
         render_variants(EXAMPLE_BRIEFING, ["brand"], [folder])
-    assert "'css/missing.css' not found" in str(caught.value)
-    assert str(folder.resolve()) in str(caught.value)
+    message = str(caught.value)
+    wanted = theme.rsplit(": ", maxsplit=1)[-1].strip().strip("[]\n").split(", ")[-1]
+    assert message.startswith(
+        f"{folder / 'audiences' / 'brand.yaml'}:{line}: {field}: no file {wanted!r} in the "
+        "template folders (searched: "
+    )
+    assert message.endswith(
+        "put the file there, or correct the path, which is relative to your template folder"
+    )
+    assert str(folder) in message
+    assert "macros.html.j2" not in message and "base.html.j2" not in message
 
 
 def test_a_user_stylesheet_replaces_the_builtin_one_of_the_same_name(tmp_path: Path) -> None:
