@@ -15,7 +15,6 @@ from typing import Any
 from reportgen.errors import BuildError, FontNotFoundError, MissingGlyphsError, ResourceError
 from reportgen.pdf.fonts import missing_families, project_font_configuration
 from reportgen.pdf.standards import DEFAULT_VARIANT, VARIANTS, PdfVariantName, identify_as_pdf_ua
-from reportgen.pdf.tagging import finish_structure
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +108,10 @@ def render_pdf(
 
 def _write(document: Any, options: PdfOptions) -> bytes:
     from weasyprint import Attachment
+
+    # Here, not at the top: pikepdf takes a tenth of a second to import, and `--help`, `--check`
+    # and `diff` import this module without writing a PDF.
+    from reportgen.pdf.tagging import finish_structure
 
     variant = VARIANTS[options.variant]
     if options.embedded and not variant.can_embed_files:
