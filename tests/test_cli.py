@@ -251,7 +251,7 @@ def test_an_up_to_date_build_loads_nothing_it_does_not_need(
         "from reportgen.cli import main\n"
         f"main(['build', *{mode!r}, '--audience', 'executive', '--out', {str(tmp_path)!r}],"
         " standalone_mode=False)\n"
-        "heavy = ['pydantic', 'jinja2', 'babel', 'weasyprint', 'multiprocessing']\n"
+        "heavy = ['pydantic', 'jinja2', 'babel', 'weasyprint', 'pikepdf', 'multiprocessing']\n"
         "loaded = [name for name in [*heavy, 'urllib.request'] if name in sys.modules]\n"
         "assert not loaded, loaded\n"
     )
