@@ -184,7 +184,8 @@ def test_a_listed_section_its_visibility_leaves_out_is_reported(
     profile.write_text(text)
     lines = text.splitlines()
     line = lines.index(next(entry for entry in lines if entry.startswith("sections:")))
-    args = ["build", "--data", EXAMPLE_BRIEFING, "--templates", looks, "--audience", "parliament"]
+    args: list[str | Path] = ["build", "--data", EXAMPLE_BRIEFING, "--templates", looks]
+    args += ["--audience", "parliament"]
 
     result = run(*args, *(["--strict"] if strict else []), cwd=tmp_path)
 
