@@ -23,7 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache, cached_property, partial
 from importlib.metadata import version
 from pathlib import Path
 
@@ -517,11 +517,208 @@ def quick_group(work: Work) -> Benchmark:
     return Benchmark("quick", measure, rows)
 
 
+# The realistic edit a diff reports: a summit added, a budget figure changed (and so the
+# derived schedule), an internal talking point reworded. Each must be found exactly once.
+DIFF_EDITS = (
+    (
+        "      - id: gcm\n",
+        "      - id: pact-for-the-future\n        name: Summit of the Future\n"
+        "        date: {year: 2024, month: 9}\n      - id: gcm\n",
+    ),
+    ("increment_percent_of_base: 33", "increment_percent_of_base: 34"),
+    (
+        "Mexico has hosted the UN High Commissioner's office since 2001",
+        "Mexico has hosted the office of the UN High Commissioner since 2001",
+    ),
+)
+
+
+def edited_copy(data: Path, folder: Path, count: int) -> Path:
+    """The portfolio in ``data`` with `DIFF_EDITS` made to its first ``count`` briefings."""
+    shutil.copytree(data, folder)
+    for path in sorted(folder.glob("*.yaml"))[:count]:
+        text = path.read_text(encoding="utf-8")
+        for old, new in DIFF_EDITS:
+            assert text.count(old) == 1, f"the example changed: {old!r} is not found once"
+            text = text.replace(old, new)
+        path.write_text(text, encoding="utf-8")
+    return folder
+
+
+def diff_group(work: Work) -> Benchmark:
+    """Target 5: `reportgen diff` of two 60-variant output folders, against `build --check` of
+    one: nothing changed, one briefing edited (3 editions), every briefing edited (60)."""
+    old = work.folder / "diff" / "old"
+    sides = {"same": work.folder / "diff" / "same"}
+    sides |= {"one": work.folder / "diff" / "one", "every": work.folder / "diff" / "every"}
+
+    @cache
+    def built_once() -> None:
+        data = work.portfolio
+        work.go(build("--data", data, out=old, force=False))
+        shutil.copytree(old, sides["same"])
+        # Each edited side starts from the old build, so only what the edit changed is laid out.
+        for name, count in (("one", 1), ("every", PORTFOLIO_BRIEFINGS)):
+            edited = edited_copy(data, work.folder / "diff" / f"data-{name}", count)
+            shutil.copytree(old, sides[name])
+            work.go(build("--data", edited, out=sides[name], force=False))
+
+    def diff(name: str, expected: int) -> None:
+        command = [REPORTGEN, "diff", str(old), str(sides[name]), "--format", "markdown"]
+        done = subprocess.run(command, capture_output=True, check=False, env=work.source.env)
+        if done.returncode != expected:
+            sys.exit(
+                f"failed ({done.returncode}, not {expected}): {' '.join(command)}\n"
+                f"{(done.stdout + done.stderr).decode()[-2000:]}"
+            )
+
+    def measure() -> Samples:
+        built_once()
+        samples = Samples()
+        check = build("--check", "--data", work.portfolio, out=old, force=False)
+        samples.time("check", lambda: work.go(check))
+        samples.time("same", lambda: diff("same", 0))
+        samples.time("one", lambda: diff("one", 1))
+        samples.time("every", lambda: diff("every", 1))
+        return samples
+
+    def rows(m: dict[str, float]) -> list[Row]:
+        what = {
+            "same": "nothing changed",
+            "one": "1 briefing edited",
+            "every": f"all {PORTFOLIO_BRIEFINGS} edited",
+        }
+        return [
+            Row(f"diff, {VARIANTS} variants, {label}, vs build --check", m[name], m["check"], 2.0)
+            for name, label in what.items()
+        ]
+
+    def note(m: dict[str, float]) -> str:
+        cpu = ", ".join(
+            f"{name} {m[f'{name} cpu']:.2f} s" for name in ("check", "same", "one", "every")
+        )
+        return (
+            f"{len(DIFF_EDITS)} edits per edited briefing (a summit added, a budget figure, an "
+            f"internal point); markdown format. CPU time (user + system): {cpu}"
+        )
+
+    return Benchmark("diff", measure, rows, note)
+
+
+# -- the live preview ------------------------------------------------------------------------
+
+
+class Previewing:
+    """`reportgen preview --no-open` of one audience of ``data``, and the states it pushes."""
+
+    def __init__(self, data: Path, audience: str, source: Source) -> None:
+        import json
+        import queue
+        import threading
+        import urllib.request
+
+        command = [REPORTGEN, "preview", "--no-open", "--data", str(data), "--audience", audience]
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=source.env, text=True
+        )
+        assert self.process.stdout is not None
+        first = self.process.stdout.readline()
+        found = re.search(r"http://\S+/", first)
+        if found is None:
+            self.process.kill()
+            sys.exit(f"failed: {' '.join(command)} printed {first!r}")
+        self.states: queue.Queue[dict[str, object]] = queue.Queue()
+
+        def listen() -> None:
+            with urllib.request.urlopen(found[0] + "events", timeout=600) as stream:
+                for line in stream:
+                    if line.startswith(b"data: "):
+                        self.states.put(json.loads(line[len(b"data: ") :]))
+
+        threading.Thread(target=listen, daemon=True).start()
+
+    def next_build(self, after: int) -> int:
+        """Wait for the update event of a build newer than ``after``: its number."""
+        while True:
+            state = self.states.get(timeout=600)
+            build = state["build"]
+            assert isinstance(build, int)
+            if state["status"] == "failed":
+                sys.exit(f"the preview failed: {state['problems']}")
+            if state["status"] == "ready" and build > after:
+                return build
+
+    def stop(self) -> None:
+        self.process.send_signal(2)  # SIGINT, as Ctrl-C
+        self.process.wait(timeout=60)
+
+
+def preview_group(work: Work) -> Benchmark:
+    """Issue 15: from saving a changed data file to the preview page's update event, against
+    `reportgen build --force` of the same variant."""
+    measured = ("executive", "delegation")
+    rounds = iter(range(1_000_000))
+
+    def measure() -> Samples:
+        samples = Samples()
+        for audience in measured:
+            folder = work.fresh()
+            folder.mkdir(parents=True)
+            data = folder / work.example.name
+            text = work.example.read_text(encoding="utf-8")
+            data.write_text(text, encoding="utf-8")
+            forced = build("--data", data, "--audience", audience, out=folder / "out")
+            samples.time(f"build {audience}", partial(work.go, forced))
+            previewing = Previewing(data, audience, work.source)
+            try:
+                shown = previewing.next_build(0)
+                time.sleep(1.0)  # settled: the first build's pages served, the machine quiet
+                edited = text.replace("\ntitle: ", f"\ntitle: Revision {next(rounds)} of ", 1)
+                start = time.perf_counter()
+                data.write_text(edited, encoding="utf-8")
+                previewing.next_build(shown)
+                samples[f"preview {audience}"] = time.perf_counter() - start
+            finally:
+                previewing.stop()
+        return samples
+
+    def rows(m: dict[str, float]) -> list[Row]:
+        result = []
+        for audience in measured:
+            result.append(
+                Row(
+                    f"preview {audience}: save to update event, vs build --force",
+                    m[f"preview {audience}"],
+                    m[f"build {audience}"],
+                    0.5,
+                )
+            )
+        result.append(
+            Row(
+                "preview executive: save to update event",
+                m["preview executive"],
+                None,
+                1.0,
+                absolute=True,
+            )
+        )
+        return result
+
+    note = (
+        "the time from writing the data file to the server-sent event announcing its build, "
+        "read by this script from the page's event stream; the page then fetches the pages' "
+        "images and text"
+    )
+    return Benchmark("preview", measure, rows, note)
+
+
 GROUPS: dict[str, Callable[[Work], Benchmark]] = {
     "portfolio": portfolio_group,
     "memory": memory_group,
     "one": one_group,
     "quick": quick_group,
+    "diff": diff_group,
+    "preview": preview_group,
 }
 
 
@@ -565,7 +762,9 @@ def main() -> None:
         choices=list(GROUPS),
         action="append",
         help="run only this group (repeatable): portfolio = targets 1 and 2, memory = 4, "
-        "one = 3 and the one-briefing comparisons, quick = validate and --help",
+        "one = 3 and the one-briefing comparisons, quick = validate and --help, "
+        "diff = 5 (reportgen diff of two output folders), "
+        "preview = save-to-update of reportgen preview",
     )
     parser.add_argument(
         "--commit",

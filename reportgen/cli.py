@@ -5,7 +5,8 @@ Modules that parse, validate or render are imported inside the commands that use
 
 Exit status: 0 success; 1 a problem in the user's data, templates, profiles or settings, or
 stale outputs under ``--check``; 2 a usage error; 70 an internal error (a bug in reportgen,
-reported in one line, with the traceback saved to a file); 130 interrupted.
+reported in one line, with the traceback saved to a file); 130 interrupted. ``diff`` follows
+diff(1) instead: 0 nothing changed, 1 something changed, 2 an error of any kind.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ EXIT_PROBLEM = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 70  # EX_SOFTWARE in sysexits.h
 EXIT_INTERRUPTED = 130
+# `reportgen diff` exits as diff(1) does.
+DIFF_SAME, DIFF_CHANGED, DIFF_TROUBLE = 0, 1, 2
 PROJECT_DATA = Path("data")
 
 # Paths are checked by the commands, so a missing one is one line naming it, not a usage text.
@@ -462,9 +465,190 @@ def extract(pdf: Path, out: Path) -> None:
         click.echo(f"wrote {path}")
 
 
+@main.command("diff")
+@click.argument("old", type=ANY_PATH)
+@click.argument("new", type=ANY_PATH)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["terminal", "markdown", "json"]),
+    default="terminal",
+    show_default=True,
+    help="terminal: lines, coloured on a terminal; markdown: for a GitHub job summary or "
+    "comment, under 1 MiB; json: for other tools (docs/diff.schema.json).",
+)
+@click.option(
+    "--audience",
+    "audiences",
+    multiple=True,
+    metavar="NAME",
+    help="Compare only this audience's editions; repeat for several. Default: every one.",
+)
+@TEMPLATES_OPTION
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse an edition whose data does not validate with this reportgen's data format, "
+    "instead of comparing it as plain data.",
+)
+@click.option(
+    "--color/--no-color",
+    "colour",
+    default=None,
+    help="Colour the terminal report. Default: on a terminal, unless NO_COLOR is set.",
+)
+def diff_command(
+    *,
+    old: Path,
+    new: Path,
+    output_format: str,
+    audiences: tuple[str, ...],
+    template_dirs: tuple[Path, ...],
+    strict: bool,
+    colour: bool | None,
+) -> None:
+    """What changed from OLD to NEW, edition by edition, as each audience sees it.
+
+    OLD and NEW are each a reportgen PDF, an output folder with its manifest.json, or
+    briefing data (a YAML file or folder: then cut per audience, without building). Nothing
+    is laid out.
+
+    Exit status, as diff(1): 0 nothing changed, 1 something changed, 2 an error (unlike
+    other commands, which exit 1 on one).
+    """
+    import os
+
+    from reportgen.diff import diff
+    from reportgen.diff.render import render
+
+    try:
+        dirs = _folders(template_dirs) or _settings().templates
+        report = diff(old, new, audiences=audiences, template_dirs=dirs, strict=strict)
+    except ReportgenError as error:
+        if click.get_current_context().meta.get("reportgen.debug"):
+            raise
+        click.secho(f"error: {error}", err=True, fg="red")
+        raise click.exceptions.Exit(DIFF_TROUBLE) from None
+    if colour is None:
+        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    click.echo(render(report, output_format, colour=colour), nl=False, color=colour)
+    raise click.exceptions.Exit(DIFF_CHANGED if report.changed else DIFF_SAME)
+
+
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of the briefing data format."""
     from reportgen.models import Briefing
 
     click.echo(json.dumps(Briefing.model_json_schema(), indent=2, ensure_ascii=False))
+
+
+@main.command()
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=ANY_PATH,
+    metavar="PATH",
+    help="Briefing data file (YAML), or a folder of them; repeat for several. The page shows "
+    "the first and offers the others. Default: as for build.",
+)
+@click.option(
+    "--audience",
+    "audiences",
+    multiple=True,
+    metavar="NAME",
+    help="Offer only this audience; repeat for several, the first is shown. Default: every one.",
+)
+@TEMPLATES_OPTION
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    metavar="ADDRESS",
+    help="Address to listen on. Anything but loopback lets other machines read the preview.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    metavar="PORT",
+    help="Port to listen on. Default: a free one.",
+)
+@click.option("--no-open", is_flag=True, help="Do not open the preview in a browser.")
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Stop a layout that takes longer. Default: as for build.",
+)
+@click.option(
+    "--max-pages", type=click.IntRange(min=1), help="Refuse a longer PDF. Default: as for build."
+)
+@click.option(
+    "--memory-limit",
+    type=click.IntRange(min=MIN_MEMORY_MIB),
+    metavar="MIB",
+    help="Memory one layout may use. Default: as for build.",
+)
+def preview(
+    *,
+    data: tuple[Path, ...],
+    audiences: tuple[str, ...],
+    template_dirs: tuple[Path, ...],
+    host: str,
+    port: int,
+    no_open: bool,
+    time_limit: float | None,
+    max_pages: int | None,
+    memory_limit: int | None,
+) -> None:
+    """Serve a live preview of one variant: it rebuilds as you save the data, templates,
+    stylesheets or settings, and the page updates in place. Limits as for build."""
+    from reportgen.preview import Preview, Selection, State
+    from reportgen.preview.server import is_loopback
+
+    def configure() -> Selection:
+        settings = _settings()
+        names = audiences or settings.audiences
+        # A misspelt audience is a usage error at start; in a changed settings file, a problem.
+        _check_audiences(names, _folders(template_dirs) or settings.templates)
+        explicit = click.get_current_context().meta.get("reportgen.config")
+        return Selection(
+            data=_data_paths(data, settings),
+            template_dirs=_folders(template_dirs) or settings.templates,
+            audiences=names,
+            limits=Limits(
+                seconds=time_limit or settings.time_limit or DEFAULT_LIMITS.seconds,
+                max_pages=max_pages or settings.max_pages or DEFAULT_LIMITS.max_pages,
+                memory_mib=memory_limit or settings.memory_limit or DEFAULT_LIMITS.memory_mib,
+            ),
+            settings_file=explicit or find_config(Path.cwd()),
+        )
+
+    def report(state: State) -> None:
+        if state.status == "ready":
+            noun = "page" if state.pages == 1 else "pages"
+            click.echo(f"built {state.variant} ({state.pages} {noun}) in {state.seconds:.1f} s")
+        elif state.status == "failed":
+            click.secho("error: " + "\n".join(state.problems), err=True, fg="red")
+
+    if not is_loopback(host):
+        click.secho(
+            f"warning: listening on {host}: other machines that can reach it can read the preview",
+            err=True,
+            fg="yellow",
+        )
+    session = Preview(configure, host=host, port=port, on_state=report)
+    click.echo(f"preview at {session.url} (Ctrl-C to stop)")
+    if not no_open:
+        import webbrowser
+
+        webbrowser.open(session.url)
+    session.run()
+
+
+def _check_audiences(names: tuple[str, ...], template_dirs: tuple[Path, ...]) -> None:
+    from reportgen.discovery import find_profiles, select
+
+    select(names, find_profiles(template_dirs))

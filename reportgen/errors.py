@@ -135,6 +135,11 @@ class PageLimitError(BuildError):
     """Raised when a variant is longer than its audience's page limit."""
 
 
+class PreviewError(ReportgenError):
+    """Raised when `reportgen preview` cannot serve (its port is taken, say), or is asked for
+    a variant it does not offer."""
+
+
 class VariantsFailedError(BuildError):
     """Raised by a build when one or more variants failed; ``failures`` maps each failed
     variant's key to its error.
@@ -144,10 +149,23 @@ class VariantsFailedError(BuildError):
 
     def __init__(self, failures: Mapping[Any, ReportgenError]) -> None:
         self.failures = dict(failures)
-        lines = [f"{key}: {error}" for key, error in self.failures.items()]
+        # One problem (a broken section template, say) fails every variant that uses it: it
+        # is said once, after the variants it failed.
+        grouped: dict[str, list[str]] = {}
+        for key, error in self.failures.items():
+            grouped.setdefault(str(error), []).append(str(key))
+        lines = [f"{', '.join(keys)}: {message}" for message, keys in grouped.items()]
         super().__init__("nothing was written; these variants failed:\n" + "\n".join(lines))
 
     def __reduce__(
         self,
     ) -> tuple[type[VariantsFailedError], tuple[dict[Any, ReportgenError]]]:
         return type(self), (self.failures,)  # as DataError.__reduce__
+
+
+class DiffError(ReportgenError):
+    """Raised when `reportgen diff` cannot compare two sides: a PDF reportgen did not write, data
+    that is no briefing, a damaged output folder, or two different briefings.
+
+    ``reportgen diff`` exits with status 2 on it, as ``diff`` does on trouble.
+    """

@@ -30,6 +30,7 @@ SKELETON = CHECKOUT / "reportgen" / "resources" / "project"
 EXAMPLE = CHECKOUT / "data" / "mexico-multilateral-human-rights.yaml"
 IN_WHEEL = "reportgen/resources/"
 SHIPPED_AUDIENCES = ("delegation", "executive", "public")
+PREVIEW_ASSETS = ("index.html", "preview.css", "preview.js")
 # Named outright, so a skeleton that lost a file (or a glob in pyproject.toml that stopped
 # matching dotfiles) fails here even though a walk of the skeleton would not miss it.
 SKELETON_FILES = (
@@ -249,6 +250,9 @@ def test_wheel_carries_every_resource_as_a_file(wheel: Path) -> None:
         )
     }
     assert "reportgen/py.typed" in members
+    # The preview's page works offline: its script and styles are in the wheel, no CDN.
+    preview = {f"reportgen/preview/static/{name}" for name in PREVIEW_ASSETS}
+    assert sorted(preview - members.keys()) == []
     assert sorted((expected | templates | skeleton) - members.keys()) == []
     assert any(name.startswith(IN_WHEEL + "templates/sections/") for name in members)
     links = [name for name, info in members.items() if stat.S_ISLNK(info.external_attr >> 16)]
@@ -365,6 +369,22 @@ def test_extract_writes_the_data_and_build_record(
     briefing = json.loads((tmp_path / "x" / "briefing.json").read_text(encoding="utf-8"))
     assert briefing["title"] == _title()
     assert json.loads((tmp_path / "x" / "build-record.json").read_text(encoding="utf-8"))
+
+
+def test_diff_of_the_built_project_against_its_data(
+    reportgen: Callable[..., Result], project: Path, tmp_path: Path
+) -> None:
+    # Unchanged against the data it was built from (exit 0); an edit of that data shows up in
+    # every edition (exit 1).
+    assert _ok(reportgen("diff", project / "output", project / "data", cwd=tmp_path)).stdout
+    data = tmp_path / "edited.yaml"
+    shipped = (project / "data" / "mexico-multilateral-human-rights.yaml").read_text("utf-8")
+    data.write_text(
+        shipped.replace("increment_percent_of_base: 33", "increment_percent_of_base: 34")
+    )
+    changed = reportgen("diff", project / "output", data, "--format", "json", cwd=tmp_path)
+    assert changed.code == 1, changed.stderr
+    assert json.loads(changed.stdout)["summary"]["changed"] == len(SHIPPED_AUDIENCES)
 
 
 # Mistakes a new user makes: one line, exit 1, no traceback.

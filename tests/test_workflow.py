@@ -240,3 +240,56 @@ def test_a_last_job_merges_the_shards_checks_and_uploads_them(name: str) -> None
     assert install < download < merge < check < upload
     assert {"output/*.pdf", "output/manifest.json"} <= set(uploaded(steps[upload]))
     assert steps[upload]["with"]["if-no-files-found"] == "error"
+
+
+@each_workflow
+def test_the_last_job_reports_what_changed_since_the_last_successful_build(
+    name: str, tmp_path: Path
+) -> None:
+    workflow = load(name)
+    shards_id, _ = shard_job(workflow)
+    (job,) = [job for job in workflow["jobs"].values() if shards_id in job.get("needs", ())]
+    steps = job["steps"]
+    # Only this job may read the Actions runs (to find and download the previous artifact).
+    assert job["permissions"] == {"contents": "read", "actions": "read"}
+    report = runs(steps, "reportgen diff")
+    (upload,) = using(steps, "actions/upload-artifact")
+    assert runs(steps, "reportgen build --check") < upload < report  # the build comes first
+    script = steps[report]["run"]
+    assert "--status success" in script and '--branch "$DEFAULT_BRANCH"' in script
+    assert steps[report]["env"]["DEFAULT_BRANCH"] == "${{ github.event.repository.default_branch }}"
+    # It compares that run's artifact (named as this workflow uploads it) with this output.
+    assert f"--name {steps[upload]['with']['name']}" in script
+    assert "reportgen diff previous/output output --format markdown" in script
+    assert '>> "$GITHUB_STEP_SUMMARY"' in script
+    # A first run, or an expired artifact, says so and does not fail; exit 1 (changes) is no
+    # failure either.
+    summary = tmp_path / "summary.md"
+    first = subprocess.run(
+        ["bash", "-c", script],
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "PATH": f"{_fake_gh(tmp_path)}:{os.environ['PATH']}",
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "GITHUB_REPOSITORY": "example/briefings",
+            "DEFAULT_BRANCH": "main",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert first.returncode == 0, first.stderr
+    assert summary.read_text() == (
+        "No earlier successful build of main to compare with: this is the first.\n"
+    )
+
+
+def _fake_gh(folder: Path) -> Path:
+    """A `gh` that finds no earlier run, as on a repository's first build."""
+    bin_dir = folder / "bin"
+    bin_dir.mkdir()
+    gh = bin_dir / "gh"
+    gh.write_text("#!/bin/sh\nexit 0\n")
+    gh.chmod(0o755)
+    return bin_dir
