@@ -184,6 +184,30 @@ def test_footnotes_are_notes_their_calls_references(
         assert parents[reference.objgen].S in {"/H2", "/H3", "/P", "/LBody", "/TD", "/Span"}
 
 
+@pytest.mark.parametrize("name", FULL)
+def test_each_call_links_to_its_note(pdfs: dict[str, pikepdf.Pdf], name: str) -> None:
+    pdf = pdfs[name]
+    page_of = {page.obj.objgen: number for number, page in enumerate(pdf.pages)}
+    listed = list(elements(pdf.Root.StructTreeRoot))
+    notes = {str(node.ID): node for node, _ in listed if node.S == "/Note"}
+    for reference, _ in listed:
+        if reference.S != "/Reference":
+            continue
+        (link,) = kids(reference)
+        assert isinstance(link, pikepdf.Dictionary)
+        assert link.S == "/Link"
+        (annotation,) = [kid.Obj for kid in kids(link) if is_annotation(kid)]
+        number = str(annotation.Contents).split(".")[0]
+        note = notes[f"note-{number}"]
+        # It leads to the note's page, and says what the note says.
+        assert page_of[annotation.Dest[0].objgen] == page_of[note.Pg.objgen]
+        assert str(annotation.Contents).startswith(f"{number}. ")
+        # The annotation is on the page the call is on, and listed in the parent tree.
+        assert annotation.objgen in {a.objgen for a in pdf.pages[page_of[link.Pg.objgen]].Annots}
+        parent_tree = pikepdf.NumberTree(pdf.Root.StructTreeRoot.ParentTree)
+        assert parent_tree[int(annotation.StructParent)].objgen == link.objgen
+
+
 @pytest.mark.parametrize("name", SHIPPED)
 def test_running_heads_and_page_numbers_are_artifacts(
     pdfs: dict[str, pikepdf.Pdf], name: str

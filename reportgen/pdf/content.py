@@ -13,6 +13,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import pikepdf
 
@@ -24,12 +25,58 @@ _BFCHAR = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>")
 _BFRANGE = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>")
 
 
+# An affine transformation (a, b, c, d, e, f), as PDF writes them (PDF 32000-1, 8.3.3).
+Matrix = tuple[float, float, float, float, float, float]
+
+
+def _matrix(operands: Any) -> Matrix:
+    a, b, c, d, e, f = (float(value) for value in list(operands)[:6])
+    return (a, b, c, d, e, f)
+
+
+def _multiply(first: Matrix, then: Matrix) -> Matrix:
+    """``first`` applied, then ``then``."""
+    a, b, c, d, e, f = first
+    p, q, r, s, t, u = then
+    return (
+        a * p + b * r,
+        a * q + b * s,
+        c * p + d * r,
+        c * q + d * s,
+        e * p + f * r + t,
+        e * q + f * s + u,
+    )
+
+
+def _track(ctm: Matrix, saved: list[Matrix], operator: str, operands: Any) -> Matrix:
+    """The transformation matrix after a ``q``, ``Q`` or ``cm``; ``saved`` is the stack."""
+    if operator == "q":
+        saved.append(ctm)
+    elif operator == "Q" and saved:
+        return saved.pop()
+    elif operator == "cm":
+        return _multiply(_matrix(operands), ctm)
+    return ctm
+
+
+def _apply(matrix: Matrix, x: float, y: float) -> tuple[float, float]:
+    a, b, c, d, e, f = matrix
+    return (a * x + c * y + e, b * x + d * y + f)
+
+
 @dataclass
 class Font:
     """How to turn a font's codes back into text."""
 
     code_bytes: int
     to_text: dict[int, str]
+    widths: dict[int, float] = field(default_factory=dict)  # per code, in 1/1000 em
+    default_width: float = 1000
+
+    def advance(self, data: bytes) -> float:
+        """How far, in em, the glyphs of ``data`` move the pen."""
+        widths, default = self.widths, self.default_width
+        return sum(widths.get(code, default) for code in self.codes(data)) / 1000
 
     def codes(self, data: bytes) -> list[int]:
         if self.code_bytes == 1:
@@ -59,7 +106,32 @@ def read_font(font: pikepdf.Dictionary) -> Font:
                 base = int(start, 16)
                 for offset, code in enumerate(range(int(first, 16), int(last, 16) + 1)):
                     to_text[code] = chr(base + offset)
-    return Font(code_bytes, to_text)
+    widths, default_width = _widths(font)
+    return Font(code_bytes, to_text, widths, default_width)
+
+
+def _widths(font: pikepdf.Dictionary) -> tuple[dict[int, float], float]:
+    """A Type 0 font's glyph widths (its CIDFont's ``/W``, PDF 32000-1, 9.7.4.3): WeasyPrint
+    writes Identity-H fonts, so codes are CIDs."""
+    descendants = font.get("/DescendantFonts")
+    if not isinstance(descendants, pikepdf.Array) or not len(descendants):
+        return {}, 1000
+    cid_font = descendants[0]
+    default = float(cid_font.get("/DW", 1000))
+    entries = list(cid_font.get("/W", pikepdf.Array()))
+    widths: dict[int, float] = {}
+    position = 0
+    while position < len(entries) - 1:
+        first, following = int(entries[position]), entries[position + 1]
+        if isinstance(following, pikepdf.Array):
+            for offset, width in enumerate(following):
+                widths[first + offset] = float(width)
+            position += 2
+        else:
+            for code in range(first, int(following) + 1):
+                widths[code] = float(entries[position + 2])
+            position += 3
+    return widths, default
 
 
 @dataclass
@@ -71,11 +143,14 @@ class Showing:
     operands: pikepdf.Object  # its string, or its array of strings and offsets
 
     @cached_property
+    def codes(self) -> bytes:
+        parts = self.operands if isinstance(self.operands, pikepdf.Array) else [self.operands]
+        return b"".join(bytes(p) for p in parts if isinstance(p, pikepdf.String))
+
+    @cached_property
     def text(self) -> str:
         # Decoded only when asked: most sequences are never looked at.
-        parts = self.operands if isinstance(self.operands, pikepdf.Array) else [self.operands]
-        codes = b"".join(bytes(p) for p in parts if isinstance(p, pikepdf.String))
-        return self.font.text(codes)
+        return self.font.text(self.codes)
 
     @property
     def last_character(self) -> str:
@@ -95,6 +170,24 @@ class Sequence:
     begin: int  # index of its BDC instruction
     baseline: float | None = None  # the text matrix's vertical offset where its text starts
     showings: list[Showing] = field(default_factory=list)
+    # Where its text starts: the text matrix and font size there, and the transformation
+    # matrix to user space (page coordinates) then in force.
+    text_matrix: Matrix | None = None
+    font_size: float = 0
+    ctm: Matrix = (1, 0, 0, 1, 0, 0)
+
+    def bounds(self) -> tuple[float, float, float, float] | None:
+        """The box (x0, y0, x1, y1, in page coordinates) its first showing's glyphs take, from
+        the baseline down a fifth of the font size and up to its size; None without text."""
+        if self.text_matrix is None or not self.showings:
+            return None
+        showing = self.showings[0]
+        width = showing.font.advance(showing.codes)
+        glyphs = _multiply((self.font_size, 0, 0, self.font_size, 0, 0), self.text_matrix)
+        to_page = _multiply(glyphs, self.ctm)
+        corners = [_apply(to_page, x, y) for x in (0, width) for y in (-0.2, 1.0)]
+        xs, ys = [x for x, _ in corners], [y for _, y in corners]
+        return min(xs), min(ys), max(xs), max(ys)
 
     @property
     def text(self) -> str:
@@ -138,7 +231,9 @@ class PageContent:
         }
         found: dict[int, Sequence] = {}
         open_sequences: list[Sequence | None] = []
-        font = Font(1, {})
+        font, size = Font(1, {}), 0.0
+        ctm: Matrix = (1, 0, 0, 1, 0, 0)
+        saved: list[Matrix] = []
         for index, instruction in enumerate(self.instructions):
             if isinstance(instruction, pikepdf.ContentStreamInlineImage):
                 continue
@@ -157,13 +252,17 @@ class PageContent:
             elif operator == "EMC" and open_sequences:
                 open_sequences.pop()
             elif operator == "Tf":
-                font = by_name.get(str(operands[0]), Font(1, {}))
+                font, size = by_name.get(str(operands[0]), Font(1, {})), float(operands[1])
+            elif operator in {"q", "Q", "cm"}:
+                ctm = _track(ctm, saved, operator, operands)
             current = next((s for s in reversed(open_sequences) if s is not None), None)
             if current is None:
                 continue
             if operator == "Tm" and current.baseline is None:
                 current.baseline = float(operands[5])
+                current.text_matrix, current.ctm = _matrix(operands), ctm
             elif operator in {"Tj", "TJ"}:
+                current.font_size = current.font_size or size
                 current.showings.append(Showing(index, font, operands[0]))
         return found
 

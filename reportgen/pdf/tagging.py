@@ -11,7 +11,7 @@ adds to WeasyPrint's tags" in docs/accessibility.md):
 - ``TH`` cells get the ``/Scope`` WeasyPrint reads from the HTML (for ``/Headers``) but does not
   write;
 - CSS footnotes become ``Note`` elements with an ``ID`` and a ``Lbl``, and their calls
-  ``Reference`` elements;
+  ``Reference`` elements holding a link to the note;
 - a word hyphenated at a line end gets ``/ActualText``, so that search and copy find it whole.
 """
 
@@ -45,6 +45,7 @@ def finish_structure(content: bytes) -> bytes:
         describe_links(tree)
         scope_header_cells(tree)
         tag_notes(tree)
+        link_calls_to_notes(tree)
         carry_hyphenated_words(tree)
         for page in tree.pages:
             page.save()
@@ -100,11 +101,11 @@ class _Tree:
     def marked(self, node: pikepdf.Dictionary) -> Iterator[tuple[int, int]]:
         """(page index, MCID) of each marked-content sequence directly in ``node``."""
         for kid in kids(node):
-            located = self._locate(node, kid)
+            located = self.locate(node, kid)
             if located is not None:
                 yield located
 
-    def _locate(self, node: pikepdf.Dictionary, kid: pikepdf.Object) -> tuple[int, int] | None:
+    def locate(self, node: pikepdf.Dictionary, kid: pikepdf.Object) -> tuple[int, int] | None:
         if isinstance(kid, int):
             page = self.page_of(node)
             return None if page is None else (page, kid)
@@ -119,7 +120,7 @@ class _Tree:
         for kid in kids(node):
             if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
                 parts.append(self.text(kid))
-            elif (located := self._locate(node, kid)) is not None:
+            elif (located := self.locate(node, kid)) is not None:
                 parts.append(self._sequence_text(*located))
         return "".join(parts)
 
@@ -366,6 +367,80 @@ def tag_notes(tree: _Tree) -> None:
             call = _NOTE_CALL.fullmatch(tree.text(element.node))
             if call and call.group(1) in numbers and _raised(tree, inner[0]):
                 element.node.S = pikepdf.Name.Reference
+
+
+def link_calls_to_notes(tree: _Tree) -> None:
+    """Each note's call becomes a link to the note (PDF 1.7 has no other tie from a
+    ``Reference`` to its ``Note``): a link annotation over the call's number, described by the
+    note's own text, in a ``Link`` inside the ``Reference``."""
+    notes = {
+        str(element.node.ID): element.node
+        for element in tree.elements()
+        if element.role == "/Note" and "/ID" in element.node
+    }
+    next_key = max((int(key) for key, _ in tree.parent_tree.items()), default=-1) + 1
+    for element in tree.elements():
+        if element.role != "/Reference":
+            continue
+        note = notes.get(f"note-{tree.text(element.node).strip()}")
+        call = _first_sequence(tree, element.node)
+        target = _first_sequence(tree, note) if note is not None else None
+        if note is None or call is None or target is None:
+            continue
+        (page, shown), (note_page, note_shown) = call, target
+        box, at = shown.bounds(), note_shown.bounds()
+        if box is None or at is None:
+            continue
+        annotation = tree.pdf.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot,
+                Subtype=pikepdf.Name.Link,
+                Rect=pikepdf.Array([box[0] - 1, box[1] - 1, box[2] + 1, box[3] + 1]),
+                BS=pikepdf.Dictionary(W=0),
+                F=4,  # printable, as PDF/A asks
+                Contents=pikepdf.String(" ".join(tree.text(note).split())),
+                Dest=pikepdf.Array(
+                    [tree.pdf.pages[note_page].obj, pikepdf.Name.XYZ, at[0], at[3], 0]
+                ),
+                StructParent=next_key,
+            )
+        )
+        page_object = tree.pdf.pages[page].obj
+        if "/Annots" not in page_object:
+            page_object.Annots = pikepdf.Array()
+        page_object.Annots.append(annotation)
+        link = tree.pdf.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.StructElem,
+                S=pikepdf.Name.Link,
+                P=element.node,
+                Pg=page_object,
+            )
+        )
+        reference = pikepdf.Dictionary(Type=pikepdf.Name.OBJR, Obj=annotation, Pg=page_object)
+        inner = kids(element.node)
+        for kid in inner:
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                kid.P = link
+        link.K = pikepdf.Array([*inner, tree.pdf.make_indirect(reference)])
+        element.node.K = pikepdf.Array([link])
+        tree.parent_tree[next_key] = link
+        next_key += 1
+    tree.changed()
+
+
+def _first_sequence(tree: _Tree, node: pikepdf.Dictionary) -> tuple[int, Sequence] | None:
+    """The page and the first marked sequence with text in ``node``, depth first."""
+    for kid in kids(node):
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            found = _first_sequence(tree, kid)
+            if found is not None:
+                return found
+        elif (located := tree.locate(node, kid)) is not None:
+            sequence = tree.pages[located[0]].sequences.get(located[1])
+            if sequence is not None and sequence.showings:
+                return located[0], sequence
+    return None
 
 
 def _raised(tree: _Tree, node: pikepdf.Dictionary) -> bool:
