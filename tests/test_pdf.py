@@ -6,12 +6,13 @@ import io
 import os
 from pathlib import Path
 
+import pikepdf
 import pytest
 from pypdf import PdfReader
 
 from reportgen.build.output import write_atomically
 from reportgen.errors import BuildError, ResourceError
-from reportgen.pdf import render_pdf
+from reportgen.pdf import EmbeddedFile, PdfOptions, render_pdf
 
 # A 1x1 PNG.
 PNG_DATA_URL = (
@@ -104,6 +105,25 @@ def test_page_count_is_reported(root: Path) -> None:
     pdf = render_pdf(page(html), base_dir=root, allowed_roots=[root])
     assert pdf.pages == 3
     assert pdf.content.startswith(b"%PDF-")
+
+
+def test_a_draft_is_the_same_pages_without_tags_or_attachments(root: Path) -> None:
+    """For the preview's screen only: what it shows is the same, and nothing claims a standard."""
+    html = page("<h1>Title</h1><p>Some text to read.</p>")
+    attached = EmbeddedFile("data.json", "the data", b"{}", "application/json", "Source")
+    full = render_pdf(html, root, [root], PdfOptions(embedded=(attached,)))
+    draft = render_pdf(html, root, [root], PdfOptions(embedded=(attached,), draft=True))
+    with (
+        pikepdf.open(io.BytesIO(full.content)) as tagged,
+        pikepdf.open(io.BytesIO(draft.content)) as plain,
+    ):
+        assert "/StructTreeRoot" in tagged.Root and "/StructTreeRoot" not in plain.Root
+        assert tagged.attachments and not plain.attachments
+        assert tagged.open_metadata().get("pdfaid:part") == "3"
+        assert plain.open_metadata().get("pdfaid:part") is None
+    assert draft.pages == full.pages
+    text = [PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text() for pdf in (full, draft)]
+    assert text[0] == text[1]
 
 
 # ---- Atomic writes -------------------------------------------------------------------------

@@ -51,6 +51,9 @@ class PdfOptions:
     embedded: tuple[EmbeddedFile, ...] = ()
     date: dt.date | None = None
     max_pages: int | None = None
+    # For the screen only (`reportgen preview`): no tags, no PDF standard, no embedded files,
+    # which spares the tag tree's building and finishing, a good part of a layout's time.
+    draft: bool = False
     # Font families the document must have, each with the setting that asks for it (e.g.
     # ("theme.heading_font", "Noto Sans")): without installed fonts, a family nobody declared
     # would silently become the next one in the list.
@@ -108,6 +111,10 @@ def render_pdf(
 
 def _write(document: Any, options: PdfOptions) -> bytes:
     from weasyprint import Attachment
+
+    if options.draft:
+        draft: bytes = document.write_pdf()
+        return draft
 
     # Here, not at the top: pikepdf takes a tenth of a second to import, and `--help`, `--check`
     # and `diff` import this module without writing a PDF.

@@ -342,6 +342,8 @@ def prepare(selection: Selection, data: str | None, audience: str | None) -> Pre
         return replace(failed, problems=_lines(error))
     key = VariantKey(briefing.id, audience)
     options = PdfOptions(
+        # The page shows PDFium's drawing and text of the PDF: tags and PDF/A would only cost.
+        draft=True,
         variant=loaded.pdf_variant,
         date=tailored.date,
         fonts=tuple(
