@@ -43,6 +43,10 @@ BIDI_CONTROLS = {chr(code) for code in (*range(0x202A, 0x202F), *range(0x2066, 0
 
 
 def _visible(text: str) -> str:
+    # Fast path, one call in C: printable text (tab and newline aside) holds no control,
+    # surrogate, private-use, unassigned or format character, so nothing below can refuse it.
+    if text.replace("\t", "").replace("\n", "").isprintable():
+        return text
     for char in text:
         if char in BIDI_CONTROLS:
             raise ValueError(
