@@ -238,6 +238,9 @@ class WorkerPool:
         self, worker: _Worker, waiting: deque[Job], on_start: Callable[[Hashable], None]
     ) -> None:
         job = waiting.popleft()
+        # Timed from before the send: the worker may start on the job before send() returns,
+        # and a job's seconds (and its deadline) must not leave that out.
+        began = time.monotonic()
         try:
             worker.connection.send(job)
         except OSError:
@@ -245,7 +248,7 @@ class WorkerPool:
             waiting.appendleft(job)
             self._remove(worker)
             return
-        worker.job, worker.began = job, time.monotonic()
+        worker.job, worker.began = job, began
         worker.deadline = worker.began + (
             self._limits.seconds if job.seconds is None else job.seconds
         )
