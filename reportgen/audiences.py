@@ -145,8 +145,14 @@ class Theme(Model):
 class Audience(Model):
     """One audience's variant of a briefing; loaded from ``<name>.yaml`` in an audiences folder."""
 
-    name: Identifier
-    description: Text = Field(description="One line, shown by `reportgen audiences`.")
+    name: Identifier = Field(
+        description="The audience's name, as in --audience; must match the file name.",
+        examples=["parliament"],
+    )
+    description: Text = Field(
+        description="One line, shown by `reportgen audiences`.",
+        examples=["Members of the foreign affairs committee."],
+    )
     edition: ShortText = Field(
         default="Briefing", description="What the document calls itself, e.g. 'Public edition'."
     )
@@ -156,7 +162,9 @@ class Audience(Model):
     )
     visibility: frozenset[Visibility] = frozenset({Visibility.PUBLIC})
     page_limit: Annotated[int, Field(ge=1, le=500)] | None = None
-    marking: ShortText = Field(description="Classification marking printed on every page.")
+    marking: ShortText = Field(
+        description="Classification marking printed on every page.", examples=["PUBLIC"]
+    )
     theme: Theme = Theme()
     pdf_variant: PdfVariantName = Field(
         default=DEFAULT_VARIANT, description="PDF standard: see docs/accessibility.md."

@@ -320,6 +320,7 @@ def build(
                 shard=shard,
                 progress=progress,
                 wait=not no_wait,
+                strict=strict,
             )
     except ReportgenError as error:
         if as_json and not isinstance(error, UnknownAudienceError):
@@ -379,6 +380,78 @@ def manifest_merge(manifests: tuple[Path, ...], out: Path) -> None:
     merged = manifest.merge(manifests)
     write_atomically(out, manifest.dumps(merged))
     click.echo(f"wrote {out} ({len(merged.entries)} outputs from {len(manifests)} manifests)")
+
+
+TRANSLATION_DATA = click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=ANY_PATH,
+    metavar="PATH",
+    help="Briefing data file (YAML), or a folder of them; repeat for several. Default: from "
+    "the settings file, else the data/ folder here.",
+)
+TRANSLATION_LANGUAGE = click.option(
+    "--language", metavar="LANG", help="Only this language (e.g. es); default: every declared one."
+)
+
+
+@main.group("translations")
+def translations_group() -> None:
+    """Keep the PO catalogs that translate each briefing (data/<name>.<lang>.po)."""
+
+
+@translations_group.command("update")
+@TRANSLATION_DATA
+@TRANSLATION_LANGUAGE
+def translations_update(data: tuple[Path, ...], language: str | None) -> None:
+    """Create or refresh the catalogs from the data.
+
+    New strings are added, removed ones made obsolete, and a string whose English changed
+    keeps its old translation, marked fuzzy (stale)."""
+    from reportgen.discovery import display_name
+    from reportgen.translations.briefings import read_briefings, update_all
+
+    found = read_briefings(_data_paths(data, _settings()), language)
+    results = update_all(found, language)
+    if not results:
+        click.echo("no briefing lists translations: nothing to update")
+    for result in results:
+        click.echo(
+            f"{'wrote' if result.written else 'unchanged'} {display_name(result.path)}: "
+            f"{result.strings} strings, {result.added} new, {result.stale} stale, "
+            f"{result.obsolete} obsolete"
+        )
+
+
+@translations_group.command("status")
+@TRANSLATION_DATA
+@TRANSLATION_LANGUAGE
+@click.option(
+    "--check", is_flag=True, help="Name each missing or stale string; exit 1 if there is one."
+)
+def translations_status(data: tuple[Path, ...], language: str | None, check: bool) -> None:
+    """Say how complete each catalog is.
+
+    Per briefing and language: strings translated, missing and stale, and coverage."""
+    from reportgen.discovery import display_name
+    from reportgen.translations.briefings import read_briefings, status_all
+    from reportgen.translations.status import coverage_text
+
+    statuses = status_all(read_briefings(_data_paths(data, _settings()), language), language)
+    if not statuses:
+        click.echo("no briefing lists translations")
+    for item in statuses:
+        click.echo(
+            f"{item.briefing} {item.language}: {item.translated} translated, {item.missing} "
+            f"missing, {item.stale} stale of {item.total} ({coverage_text(item.coverage)}) "
+            f"in {display_name(item.path)}"
+        )
+    incomplete = [finding for item in statuses for finding in item.findings]
+    if check and incomplete:
+        for finding in incomplete:
+            click.echo(str(finding))
+        click.get_current_context().exit(EXIT_PROBLEM)
 
 
 @main.command()

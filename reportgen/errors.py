@@ -169,3 +169,8 @@ class DiffError(ReportgenError):
 
     ``reportgen diff`` exits with status 2 on it, as ``diff`` does on trouble.
     """
+
+
+class CatalogError(DataError):
+    """Raised when a translation catalog (a PO file) cannot be read: its syntax, its encoding,
+    or a translation whose numbers differ from the source text's; one problem per line."""

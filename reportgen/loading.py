@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import types
 from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -58,7 +59,7 @@ YAML_HINTS = {
     # construct began rather than where PyYAML gave up)
     "found character '\\t' that cannot start any token": (
         "a tab: YAML indents with spaces, never tabs",
-        "replace it with spaces; found character '\\t' that cannot start any token",
+        "replace it with spaces",
         False,
     ),
     "expected <block end>": (
@@ -93,6 +94,10 @@ UNQUOTED_COLON = (
     "a colon followed by a space inside a value",
     'put the value in quotes, e.g. title: "Note: a colon"',
 )
+MISSING_COLON = "a key without its colon: write {key}: {value}, with a colon and a space"
+# `primary "#0b5d3b"` or `kind office`: a key and its value, but no colon between them. PyYAML
+# reads the two as one text and stumbles a line later, on what looks like bad indentation.
+_KEY_WITHOUT_COLON = re.compile(r"^(\s*(?:- )?)([A-Za-z_][A-Za-z0-9_-]*)[ \t]+([^\s#:][^:]*?)\s*$")
 BAD_INDENT = (
     "this line is indented more than the line above it, or the line above is not a "
     "`key: value` line",
@@ -229,8 +234,27 @@ def load_located(
     try:
         return model.model_validate(raw), field_lines(root)
     except ValidationError as error:
-        problems = [_locate(display, root, detail, model) for detail in error.errors()]
+        details = _without_misspelt_missing(error.errors())
+        problems = [_locate(display, root, detail, model) for detail in details]
         raise DataError(sorted(problems, key=lambda p: (p.line or 0, p.field or ""))) from None
+
+
+def _without_misspelt_missing(details: Sequence[ErrorDetails]) -> list[ErrorDetails]:
+    """A required key reported missing next to an unknown key that is its near spelling
+    (``markings:`` for ``marking:``) is one mistake: only the unknown key, at its line, is."""
+    unknown: dict[tuple[int | str, ...], list[str]] = {}
+    for detail in details:
+        if detail["type"] == "extra_forbidden" and detail["loc"]:
+            unknown.setdefault(tuple(detail["loc"][:-1]), []).append(str(detail["loc"][-1]))
+
+    def misspelt(detail: ErrorDetails) -> bool:
+        if detail["type"] != "missing" or not detail["loc"]:
+            return False
+        near = unknown.get(tuple(detail["loc"][:-1]), [])
+        name = str(detail["loc"][-1])
+        return bool(difflib.get_close_matches(name, near, 1, 0.6))
+
+    return [detail for detail in details if not misspelt(detail)]
 
 
 def field_lines(root: yaml.Node) -> dict[str, int]:
@@ -301,8 +325,17 @@ def _yaml_in_plain_words(
     the file, the next line); the line to fix is where the quote or the key starts.
     """
     problem = error.problem or ""
+    lines = text.splitlines()
+    stumbles = (
+        "mapping values are not allowed",
+        "expected <block end>",
+        "could not find expected ':'",
+    )
+    if mark is not None and problem.startswith(stumbles):
+        colonless = _key_without_colon(lines, mark.line)
+        if colonless is not None:
+            return colonless
     if problem.startswith("mapping values are not allowed here") and mark is not None:
-        lines = text.splitlines()
         value = lines[mark.line].partition(":")[2] if mark.line < len(lines) else ""
         words, fix = UNQUOTED_COLON if ": " in value or value.endswith(":") else BAD_INDENT
         return mark, f"{words}: {fix}"
@@ -314,6 +347,34 @@ def _yaml_in_plain_words(
             open_quote = QUOTE_LEFT_OPEN if problem.endswith("'<scalar>'") else ""
             return where, f"{words}: {fix}{open_quote}"
     return mark, message
+
+
+def _key_without_colon(lines: Sequence[str], line: int) -> tuple[Any, str] | None:
+    """Where PyYAML stumbled (``line``, from 0) or on the line above: a line like ``key value``
+    with no colon, its place and the fix; None if neither line looks like that."""
+    above = [n for n in range(line - 1, -1, -1) if lines[n].strip() and not _is_comment(lines[n])]
+    for number in [line, *above[:1]]:
+        if number >= len(lines):
+            continue
+        written = lines[number].split(" #")[0] if '"' not in lines[number] else lines[number]
+        match = _KEY_WITHOUT_COLON.match(written.rstrip())
+        if match:
+            indent, key, value = match.groups()
+            place = yaml.Mark("", 0, number, len(indent), None, 0)
+            return place, MISSING_COLON.format(key=key, value=_without_comment(value))
+    return None
+
+
+def _is_comment(line: str) -> bool:
+    return line.lstrip().startswith("#")
+
+
+def _without_comment(value: str) -> str:
+    """``"#0b5d3b"   # cover`` without its comment; a ``#`` inside quotes is not one."""
+    quoted = re.match(r"""^("[^"]*"|'[^']*')""", value)
+    if quoted:
+        return quoted.group(1)
+    return value.partition(" #")[0].strip()
 
 
 def _read_text(
@@ -408,6 +469,22 @@ def plain_message(detail: ErrorDetails, model: type[BaseModel]) -> str:
     return special(detail, model) if special else detail["msg"]
 
 
+def _missing(detail: ErrorDetails, model: type[BaseModel]) -> str:
+    """``missing setting 'marking' (the classification marking ..., e.g. marking: PUBLIC)``:
+    a setting of a profile, a field of a briefing."""
+    if not detail["loc"]:
+        return detail["msg"]
+    key = str(detail["loc"][-1])
+    owner = _model_at(model, detail["loc"][:-1])
+    field = owner.model_fields.get(key) if owner is not None else None
+    about = [(field.description or "").rstrip(".")] if field is not None else []
+    if field is not None and field.examples:
+        about.append(f"e.g. {key}: {field.examples[0]}")
+    said = ", ".join(part[:1].lower() + part[1:] for part in about if part)
+    noun = "field" if model is Briefing else "setting"
+    return f"missing {noun} {key!r}" + (f" ({said})" if said else "")
+
+
 def _unknown_key(detail: ErrorDetails, model: type[BaseModel]) -> str:
     key = str(detail["loc"][-1])
     names = _fields_at(model, detail["loc"][:-1])
@@ -427,6 +504,7 @@ def _unknown_kind(detail: ErrorDetails, model: type[BaseModel]) -> str:
 
 
 _SPECIAL = {
+    "missing": _missing,
     "extra_forbidden": _unknown_key,
     "string_pattern_mismatch": _pattern_words,
     "union_tag_invalid": _unknown_kind,
@@ -445,13 +523,19 @@ PLAIN_MESSAGES = {
 
 def _fields_at(model: type[BaseModel], loc: Sequence[int | str]) -> list[str] | None:
     """The keys of the mapping at ``loc`` in a file of ``model``, or None if not a model."""
+    owner = _model_at(model, loc)
+    return list(owner.model_fields) if owner is not None else None
+
+
+def _model_at(model: type[BaseModel], loc: Sequence[int | str]) -> type[BaseModel] | None:
+    """The model of the mapping at ``loc`` in a file of ``model``, or None if not one model."""
     annotation: Any = model
     for step in loc:
         annotation = _step(annotation, step)
         if annotation is None:
             return None
     classes = [m for m in _members(annotation) if isinstance(m, type) and issubclass(m, BaseModel)]
-    return list(classes[0].model_fields) if len(classes) == 1 else None
+    return classes[0] if len(classes) == 1 else None
 
 
 def _members(annotation: Any) -> list[Any]:

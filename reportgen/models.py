@@ -7,6 +7,7 @@ import itertools
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -18,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     computed_field,
     field_validator,
     model_validator,
@@ -70,6 +72,17 @@ ShortText = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
     AfterValidator(_visible),
 ]
+
+
+@dataclass(frozen=True)
+class Translatable:
+    """Marks a text field a translator translates: its values go into the briefing's PO
+    catalogs (`reportgen.translations`). Validation ignores it."""
+
+
+# The translatable uses of Text and ShortText: the same checks, and the marker.
+Prose = Annotated[Text, Translatable()]
+Label = Annotated[ShortText, Translatable()]
 Identifier = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=80),
@@ -103,18 +116,18 @@ class Sourced(Model):
 class Point(Sourced):
     """One statement of fact, restated from a source."""
 
-    text: Text
+    text: Prose
 
 
 class Source(Model):
     """A reference that facts cite; rendered as a footnote where it is cited."""
 
     id: Identifier
-    title: Text
-    short_title: ShortText | None = Field(
+    title: Prose
+    short_title: Label | None = Field(
         default=None, description="Used when the source is cited again after its first note."
     )
-    publisher: ShortText
+    publisher: Label
     year: Year | None = None
     reference: ShortText | None = Field(
         default=None, description="A document symbol or other identifier, e.g. A/RES/70/1."
@@ -143,15 +156,15 @@ class TimelineEvent(Sourced):
     """One dated event; a timeline must be given in chronological order."""
 
     date: PartialDate
-    text: Text
+    text: Prose
 
 
 class Section(Sourced):
     """Fields every section shares; ``kind`` picks its template under ``templates/sections``."""
 
     id: Identifier
-    title: ShortText
-    summary: Text | None = None
+    title: Label
+    summary: Prose | None = None
 
 
 class KeyMessagesSection(Section):
@@ -165,14 +178,14 @@ class OfficeSection(Section):
     """A field office of an international organisation and what it does with the host State."""
 
     kind: Literal["office"]
-    name: ShortText
-    short_name: ShortText
+    name: Label
+    short_name: Label
     established: Year
-    established_by: ShortText
-    partners: tuple[ShortText, ...] = Field(
+    established_by: Label
+    partners: tuple[Label, ...] = Field(
         min_length=1, description="The entities the office works with."
     )
-    activities: tuple[ShortText, ...] = Field(
+    activities: tuple[Label, ...] = Field(
         min_length=1, description="What the office develops with its partners."
     )
 
@@ -181,9 +194,9 @@ class Initiative(Sourced):
     """A summit, conference or agreement the briefing's subject promotes."""
 
     id: Identifier
-    name: ShortText
-    short_name: ShortText | None = None
-    description: Text | None = None
+    name: Label
+    short_name: Label | None = None
+    description: Prose | None = None
     date: PartialDate | None = None
 
 
@@ -198,7 +211,7 @@ class Figure(Sourced):
     """A number stated by a source, with the words that explain it."""
 
     value: Annotated[int, Field(ge=0)]
-    label: ShortText
+    label: Label
 
 
 class CommitmentsSection(Section):
@@ -212,10 +225,10 @@ class CommitmentsSection(Section):
 class BudgetIncrease(Sourced):
     """A one-off increase over a base-year budget, for a named body."""
 
-    body: ShortText
-    short_name: ShortText
+    body: Label
+    short_name: Label
     percent: Percent
-    purpose: Text | None = None
+    purpose: Prose | None = None
 
 
 class ScheduleYear(BaseModel):
@@ -232,14 +245,14 @@ class BudgetResolutionSection(Section):
     """A budget resolution modelled as its rule, from which the yearly schedule is computed."""
 
     kind: Literal["budget_resolution"]
-    body: ShortText = Field(description="The assembly that adopted the resolution.")
-    place: ShortText
+    body: Label = Field(description="The assembly that adopted the resolution.")
+    place: Label
     date: PartialDate
-    promoted_by: ShortText
-    adoption: ShortText = Field(description="How it was adopted, e.g. 'by consensus'.")
-    purpose: Text
-    beneficiary: ShortText = Field(description="Whose budget the rule raises.")
-    fund: ShortText
+    promoted_by: Label
+    adoption: Label = Field(description="How it was adopted, e.g. 'by consensus'.")
+    purpose: Prose
+    beneficiary: Label = Field(description="Whose budget the rule raises.")
+    fund: Label
     base_year: Year
     first_year: Year
     increment_percent_of_base: Percent = Field(
@@ -334,12 +347,17 @@ class Briefing(Model):
     )
 
     id: Identifier = Field(description="Used in output file names: <id>-<audience>.pdf")
-    title: ShortText
-    subtitle: ShortText | None = None
-    subject: Text = Field(description="One sentence for the PDF's subject metadata.")
-    author: ShortText
-    keywords: tuple[ShortText, ...] = ()
+    title: Label
+    subtitle: Label | None = None
+    subject: Prose = Field(description="One sentence for the PDF's subject metadata.")
+    author: Label
+    keywords: tuple[Label, ...] = ()
     language: Language = "en"
+    translations: tuple[Language, ...] = Field(
+        default=(),
+        description="The languages the briefing is also published in, besides its own; each "
+        "has a PO catalog beside the data file: <file>.<language>.po.",
+    )
     date: dt.date = Field(description="The briefing's date; also the PDF creation date.")
     audiences: tuple[Identifier, ...] | None = Field(
         default=None,
@@ -354,6 +372,16 @@ class Briefing(Model):
     def _plausible_date(cls, value: dt.date) -> dt.date:
         if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
             raise ValueError(f"year {value.year} is outside {EARLIEST_YEAR}-{LATEST_YEAR}")
+        return value
+
+    @field_validator("translations")
+    @classmethod
+    def _other_languages(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        if info.data.get("language") in value:
+            raise ValueError(f"lists {info.data['language']!r}, the briefing's own language")
+        repeated = _duplicates(iter(value))
+        if repeated:
+            raise ValueError(f"lists a language twice: {', '.join(repeated)}")
         return value
 
     @model_validator(mode="after")

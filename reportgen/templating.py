@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import os
 import re
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -13,14 +15,14 @@ from typing import Any
 import jinja2
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
-from jinja2 import nodes
+from jinja2 import lexer, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from reportgen import charts, files, theming
 from reportgen.audiences import Audience, Theme
 from reportgen.context import Record, label_of, plain
-from reportgen.errors import FileRefusedError, TemplateError
+from reportgen.errors import FileRefusedError, ReportgenError, TemplateError
 from reportgen.loading import alternatives
 from reportgen.models import Briefing, BudgetResolutionSection, Source
 from reportgen.resources import BUILTIN_TEMPLATES, template_search_path
@@ -47,6 +49,13 @@ HELPERS: dict[str, tuple[str, str]] = {
 # The data a template is given (see `template_context`).
 DATA_NAMES = ("briefing", "audience")
 OUTSIDE_A_BLOCK = "text outside a block is ignored by Jinja; put it inside {% block ... %}"
+BUILTIN_WORDS = theming.BUILTIN_WORDS
+STARTER_FOLDER = "starter/"  # what `init-template` copies: not a template to use as it is
+_INNERMOST = re.compile(r"The innermost block that needs to be closed is '(\w+)'")
+
+
+class _DesignerError(jinja2.TemplateSyntaxError):
+    """A mistake in a template that reportgen words itself: its message is shown as it is."""
 
 
 class _Sandbox(ImmutableSandboxedEnvironment):
@@ -74,14 +83,128 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         # Jinja's only hook after parsing. A template that extends another renders nothing
-        # but its blocks, so text outside them would vanish from the PDF without a word.
-        tree = super()._parse(source, name, filename)
-        if tree.find(nodes.Extends) is not None:
+        # but its blocks, so text outside them, or a block its parent does not have, would
+        # vanish from the PDF without a word.
+        try:
+            tree = super()._parse(source, name, filename)
+        except jinja2.TemplateSyntaxError as error:
+            unclosed = _unclosed_tag(self, source, error)
+            if unclosed is None:
+                raise
+            raise _DesignerError(unclosed[1], unclosed[0], name, filename) from None
+        extends = list(tree.find_all(nodes.Extends))
+        if extends:
             for node in tree.body:
                 line = _output_outside_blocks(node)
                 if line is not None:
-                    raise jinja2.TemplateSyntaxError(OUTSIDE_A_BLOCK, line, name, filename)
+                    raise _DesignerError(OUTSIDE_A_BLOCK, line, name, filename)
+        if len(extends) == 1 and isinstance(extends[0].template, nodes.Const):
+            parent = extends[0].template.value
+            if isinstance(parent, str):
+                self._check_blocks(tree, parent, extends[0].lineno, name, filename)
         return tree
+
+    def _check_blocks(
+        self,
+        tree: nodes.Template,
+        parent: str,
+        line: int,
+        name: str | None,
+        filename: str | None,
+    ) -> None:
+        """The parent must exist, and each block the child fills must be one of its blocks."""
+        try:
+            known = self._blocks_of(parent, {name or ""})
+        except jinja2.TemplateNotFound:
+            raise _DesignerError(no_template(self, parent), line, name, filename) from None
+        if known is None:
+            return  # the parent itself is broken: Jinja reports that when it loads it
+        for block in _own_blocks(tree):
+            if block.name not in known:
+                close = difflib.get_close_matches(block.name, known, n=1, cutoff=0.6)
+                guess = f" (did you mean {close[0]!r}?)" if close else ""
+                message = (
+                    f"block {block.name!r} is not a block of {parent}; its blocks are: "
+                    f"{', '.join(known)}{guess}"
+                )
+                raise _DesignerError(message, block.lineno, name, filename)
+
+    def _blocks_of(self, name: str, seen: set[str]) -> list[str] | None:
+        """Every block of template ``name`` and of those it extends, in order; None when one
+        of them cannot be read or parsed (the build then stops there, in Jinja's own way)."""
+        if name in seen or self.loader is None:
+            return []  # a template extending itself: nothing more to learn here
+        try:
+            source, filename, _ = self.loader.get_source(self, name)
+            tree = jinja2.Environment._parse(self, source, name, filename)
+        except (jinja2.TemplateSyntaxError, ReportgenError):
+            return None
+        blocks = [block.name for block in tree.find_all(nodes.Block)]
+        for extends in tree.find_all(nodes.Extends):
+            if isinstance(extends.template, nodes.Const) and isinstance(
+                extends.template.value, str
+            ):
+                try:
+                    inherited = self._blocks_of(extends.template.value, seen | {name})
+                except jinja2.TemplateNotFound:
+                    return None
+                if inherited is None:
+                    return None
+                blocks += inherited
+        return list(dict.fromkeys(blocks))
+
+
+def _own_blocks(node: nodes.Node) -> list[nodes.Block]:
+    """The blocks a template fills: those not inside another block (a block inside one is a
+    new block of the child's own, rendered where it stands)."""
+    found: list[nodes.Block] = []
+    for inner in node.iter_child_nodes():
+        if isinstance(inner, nodes.Block):
+            found.append(inner)
+        else:
+            found += _own_blocks(inner)
+    return found
+
+
+def _unclosed_tag(
+    environment: jinja2.Environment, source: str, error: jinja2.TemplateSyntaxError
+) -> tuple[int, str] | None:
+    """For a tag left open (``{% block %}`` without its ``{% endblock %}``): the line to fix
+    and a message saying so; None for any other syntax error."""
+    text = error.message or ""
+    innermost = _INNERMOST.search(text)
+    at_end = text.startswith("Unexpected end of template")
+    if not innermost or not (at_end or text.startswith("Encountered unknown tag 'end")):
+        return None
+    tag = innermost.group(1)
+    opened: list[tuple[int, str]] = []
+    try:
+        tokens = list(environment._tokenize(source, None))
+    except jinja2.TemplateSyntaxError:
+        return None
+    for index, token in enumerate(tokens[:-1]):
+        if not at_end and token.lineno >= error.lineno:
+            break
+        if token.type != lexer.TOKEN_BLOCK_BEGIN or tokens[index + 1].type != lexer.TOKEN_NAME:
+            continue
+        word = tokens[index + 1].value
+        if word == tag:
+            after = tokens[index + 2] if index + 2 < len(tokens) else None
+            label = after.value if after is not None and after.type == lexer.TOKEN_NAME else ""
+            opened.append((token.lineno, f"{tag} {label}".strip() if tag == "block" else tag))
+        elif word == f"end{tag}" and opened:
+            opened.pop()
+    line, shown = opened[-1] if opened else (error.lineno, tag)
+    if at_end:
+        return line, (
+            f"{{% {shown} %}} is never closed: add {{% end{tag} %}} where it ends (the file "
+            "ended while it was still open)"
+        )
+    found = text.removeprefix("Encountered unknown tag ").partition(".")[0]
+    return error.lineno, (
+        f"{{% {found.strip(chr(39))} %}} here, but {{% {shown} %}} of line {line} is still "
+        f"open: close it first with {{% end{tag} %}}"
+    )
 
 
 def _output_outside_blocks(node: nodes.Node) -> int | None:
@@ -172,9 +295,63 @@ class TemplateLoader(jinja2.BaseLoader):
 
         return source, str(found), uptodate
 
-    def searched(self) -> list[str]:
-        """Every folder a template name is looked up in, for a message that shows them all."""
-        return [*map(str, self.search_path), f"{BUILTIN_PREFIX}/ -> {BUILTIN_TEMPLATES}"]
+    def searched(self) -> str:
+        """Where a template name is looked up, in plain words, for a message about one that
+        is not there."""
+        return theming.searched(self.search_path)
+
+    def names(self) -> list[str]:
+        """Every template name there is (``*.j2``), the built-in ones also as ``builtin/...``,
+        for suggesting the one meant. Names only: nothing is read."""
+        builtin = [
+            name
+            for name in _template_names(BUILTIN_TEMPLATES)
+            if not name.startswith(STARTER_FOLDER)
+        ]
+        names: list[str] = []
+        for folder in self.search_path:
+            names += builtin if folder == BUILTIN_TEMPLATES else _template_names(folder)
+        names += [f"{BUILTIN_PREFIX}/{name}" for name in builtin]
+        return list(dict.fromkeys(names))
+
+
+def _template_names(folder: Path) -> list[str]:
+    names = []
+    for root, folders, file_names in os.walk(folder):
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        relative = Path(root).relative_to(folder)
+        names += [
+            (relative / name).as_posix() for name in sorted(file_names) if name.endswith(".j2")
+        ]
+    return names
+
+
+def _stem(name: str) -> str:
+    return name.removesuffix(".j2").removesuffix(".html")
+
+
+def no_template(environment: jinja2.Environment, name: str) -> str:
+    """ "there is no template 'x' (did you mean 'y'?); looked in ...", for a name a template or a
+    profile asks for."""
+    message = f"there is no template {name!r}"
+    loader = environment.loader
+    if not isinstance(loader, TemplateLoader):
+        return message
+    names = loader.names()
+    # Compared without the ending every template shares: 'press.html.j2' is not near
+    # 'macros.html.j2' for the '.html.j2' they have in common.
+    stems = {_stem(other): other for other in reversed(names)}
+    close = difflib.get_close_matches(_stem(name), list(stems), n=1, cutoff=0.6)
+    if close:
+        message += f" (did you mean {stems[close[0]]!r}?)"
+    else:
+        folder = name.rpartition("/")[0]
+        nearby = [other for other in names if other.rpartition("/")[0] == folder]
+        if nearby:
+            message += f"; the templates in {folder or 'the top folder'} are: {', '.join(nearby)}"
+    if name.startswith(f"{BUILTIN_PREFIX}/"):
+        return f"{message}; a name starting with {BUILTIN_PREFIX}/ is one of {BUILTIN_WORDS}"
+    return f"{message}; {loader.searched()}"
 
 
 def _first_existing(folders: Sequence[Path], pieces: Sequence[str]) -> Path | None:
@@ -240,8 +417,12 @@ def render_html(
         template = environment.get_template(audience.template)
         html = template.render(context)
     except jinja2.TemplateNotFound as error:
-        searched = ", ".join(str(path) for path in _search_path(environment))
-        raise TemplateError(f"template {error.name!r} not found; searched: {searched}") from None
+        missing = no_template(environment, str(error.name))
+        if error.name == audience.template:
+            raise TemplateError(str(audience.problem("template", missing))) from None
+        where = _template_location(error)
+        prefix = "" if where == NO_TEMPLATE_LINE else f"{where}: "
+        raise TemplateError(f"{prefix}{missing}") from None
     except jinja2.TemplateSyntaxError as error:
         where = f"{error.filename or error.name}:{error.lineno}"
         raise TemplateError(f"{where}: {_syntax_message(error)}") from None
@@ -272,8 +453,8 @@ def render_html(
 
 
 def _syntax_message(error: jinja2.TemplateSyntaxError) -> str:
-    if error.message == OUTSIDE_A_BLOCK:
-        return error.message
+    if isinstance(error, _DesignerError):
+        return error.message or ""
     return f"template syntax error: {error.message}"
 
 
@@ -288,12 +469,11 @@ def _check_theme_files(audience: Audience, environment: jinja2.Environment) -> N
     theme = audience.theme
     wanted = [("theme.logo", theme.logo), ("theme.cover_image", theme.cover_image)]
     wanted += [(f"theme.stylesheets.{n}", path) for n, path in enumerate(theme.stylesheets)]
-    searched = ", ".join(str(folder) for folder in loader.search_path)
     for field, relative in wanted:
         if relative is not None and find.find(relative) is None:
             problem = audience.problem(
                 field,
-                f"no file {relative!r} in the template folders (searched: {searched}); put "
+                f"no file {relative!r} in the template folders ({loader.searched()}); put "
                 "the file there, or correct the path, which is relative to your template folder",
             )
             raise TemplateError(str(problem))
@@ -352,12 +532,6 @@ def template_context(briefing: Briefing, audience: Audience) -> dict[str, object
         **_citations(briefing),
         "budget_chart": _budget_chart(briefing, audience.theme, formats["percent"]),
     }
-
-
-def _search_path(environment: jinja2.Environment) -> list[str]:
-    """Every folder a template name was looked up in, for a message that shows them all."""
-    loader = environment.loader
-    return loader.searched() if isinstance(loader, TemplateLoader) else []
 
 
 def _template_location(error: BaseException) -> str:

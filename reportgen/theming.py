@@ -9,6 +9,18 @@ from markupsafe import Markup
 
 from reportgen.audiences import Theme
 from reportgen.errors import TemplateError
+from reportgen.resources import BUILTIN_TEMPLATES
+
+BUILTIN_WORDS = "reportgen's built-in templates"
+
+
+def searched(folders: Sequence[Path]) -> str:
+    """Where a template or a file is looked up, in plain words: the user's folders as they were
+    given, the built-in ones by name (their path, deep in an installation, says nothing)."""
+    yours = [str(folder) for folder in folders if folder.resolve() != BUILTIN_TEMPLATES]
+    if not yours:
+        return f"looked in {BUILTIN_WORDS}"
+    return f"looked in {', '.join(yours)}, then in {BUILTIN_WORDS}"
 
 
 class AssetFinder:
@@ -20,6 +32,7 @@ class AssetFinder:
     """
 
     def __init__(self, search_path: Sequence[Path]) -> None:
+        self._given = tuple(search_path)
         self._folders = tuple(folder.resolve() for folder in search_path)
 
     def find(self, relative: str) -> str | None:
@@ -35,9 +48,8 @@ class AssetFinder:
         found = self.find(relative)
         if found is not None:
             return found
-        searched = ", ".join(str(folder) for folder in self._folders)
         raise TemplateError(
-            f"no file {relative!r} in the template folders (searched: {searched}); asset_url() "
+            f"no file {relative!r} in the template folders ({searched(self._given)}); asset_url() "
             "takes a path relative to your template folder, e.g. 'img/logo.svg'"
         )
 

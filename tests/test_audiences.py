@@ -283,6 +283,44 @@ def test_a_misspelt_profile_key_suggests_the_nearest(tmp_path: Path) -> None:
         assert_in_plain_words(problem)
 
 
+def test_a_misspelt_required_key_is_said_once_at_the_misspelt_line(tmp_path: Path) -> None:
+    path = tmp_path / "board.yaml"
+    path.write_text("name: board\ndescription: Board.\n\nmarkings: PUBLIC\n")
+    assert profile_problems(tmp_path) == [
+        f"{path}:4: markings: unknown key 'markings' (did you mean 'marking'?); the keys here "
+        "are: marking, name, description, edition, template, sections, visibility, page_limit, "
+        "theme, pdf_variant",
+    ]
+
+
+def test_a_missing_required_key_says_what_it_is_and_how_to_write_it(tmp_path: Path) -> None:
+    path = tmp_path / "board.yaml"
+    path.write_text("name: board\ndescription: Board.\ntheme:\n  accent: teal\n")
+    assert profile_problems(tmp_path) == [
+        f"{path}:1: marking: missing setting 'marking' (classification marking printed on every "
+        "page, e.g. marking: PUBLIC)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("theme", "fix"),
+    [
+        ('  primary "#0b5d3b"\n  accent: "#b8860b"\n', 'primary: "#0b5d3b"'),
+        ('  primary "#0b5d3b"    # cover\n  accent: teal  # marking\n', 'primary: "#0b5d3b"'),
+        ("  primary teal\n  accent: teal\n", "primary: teal"),
+    ],
+)
+def test_a_theme_key_without_its_colon_is_named_with_its_fix(
+    tmp_path: Path, theme: str, fix: str
+) -> None:
+    # PyYAML stumbles on the next line, where it reads as bad indentation.
+    path = write_profile(tmp_path, "theme:\n" + theme)
+    (problem,) = profile_problems(tmp_path)
+    assert problem == (
+        f"{path}:5:3: a key without its colon: write {fix}, with a colon and a space"
+    )
+
+
 @pytest.mark.parametrize("colour", ["purpleish", "purple-ish", "#0b5d3b;", "url(x)"])
 def test_every_bad_colour_gets_the_same_plain_message(tmp_path: Path, colour: str) -> None:
     # Before, a value with a character colours never have got the pattern it failed, while a

@@ -45,3 +45,19 @@ def test_a_missing_character_is_described_by_code_point_and_name() -> None:
         '"\U000233b2" (U+233B2 CJK UNIFIED IDEOGRAPH-233B2) '
         '(to add one, see "Fonts" in docs/customising.md)'
     )
+
+
+def test_one_problem_of_several_variants_is_said_once_and_different_ones_each() -> None:
+    broken = "templates/sections/timeline.html.j2:3: block 'note' is not a block of ..."
+    error = VariantsFailedError(
+        {
+            "brief/delegation": TemplateError(broken),
+            "brief/executive": PageLimitError("2 pages allowed, 3 laid out"),
+            "brief/public": TemplateError(broken),
+        }
+    )
+    assert str(error).splitlines() == [
+        "nothing was written; these variants failed:",
+        f"brief/delegation, brief/public: {broken}",
+        "brief/executive: 2 pages allowed, 3 laid out",
+    ]

@@ -115,7 +115,7 @@ def test_missing_required_field_points_at_its_parent(
     assert problem.field is not None
     assert problem.field.endswith(".fund")
     assert problem.line == line_of(text, "- id: oas-budget-resolution")
-    assert "required" in problem.message.lower()
+    assert problem.message == "missing field 'fund'"
 
 
 def test_yaml_syntax_error_gives_line_and_column(
@@ -152,13 +152,12 @@ YAML_MISTAKES = {
     "tab": (
         ("    short_name: OHCHR-Mexico", "\tshort_name: OHCHR-Mexico"),
         "\tshort_name: OHCHR-Mexico",
-        "a tab: YAML indents with spaces, never tabs: replace it with spaces; "
-        "found character '\\t' that cannot start any token",
+        "a tab: YAML indents with spaces, never tabs: replace it with spaces",
     ),
     "missing colon": (
         ("    kind: office\n", "    kind office\n"),
         "    kind office",
-        "a key without its colon: write each setting as `key: value`, with a colon and a space",
+        "a key without its colon: write kind: office, with a colon and a space",
     ),
     "unquoted colon": (
         ("    kind: office\n", "    kind: office: the UN one\n"),
@@ -199,7 +198,8 @@ def test_a_common_yaml_mistake_is_said_in_plain_words_at_its_line(
 
     assert problem.line == line, str(problem)
     assert says in problem.message
-    assert "<block" not in problem.message
+    # Not the parser's own words ("found character '\t' that cannot start any token").
+    assert "<block" not in problem.message and "token" not in problem.message
 
 
 def test_a_misspelt_key_suggests_the_nearest(

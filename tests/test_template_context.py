@@ -407,9 +407,9 @@ ATTEMPTS = [
     refused("namespace attrs", "{% set ns = namespace() %}{{ ns._Namespace__attrs }}", UNSAFE),
     refused("dict update blocked", "{% set d = dict(a=1) %}{{ d.update(b=2) }}", UNSAFE),
     # Loading files as templates.
-    refused("include absolute", "{% include '@SECRET@' %}", "not found"),
-    refused("include climbs", "{% include '../secret.txt' %}", "not found"),
-    refused("include hostname", "{% include '/etc/hostname' %}", "not found"),
+    refused("include absolute", "{% include '@SECRET@' %}", "there is no template"),
+    refused("include climbs", "{% include '../secret.txt' %}", "there is no template"),
+    refused("include hostname", "{% include '/etc/hostname' %}", "there is no template"),
     # Helpers handed something of the template's making.
     refused(
         "theme_css forged",

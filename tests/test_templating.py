@@ -334,10 +334,10 @@ def test_an_unknown_field_lists_the_fields_there_are_closest_first(
 ) -> None:
     # Before: "UndefinedError: 'reportgen.context.Record object' has no attribute 'committee'".
     path = write_template(tmp_path, "mine.html.j2", "<p>x</p>\n<h1>{{ briefing.autor }}</h1>\n")
+    fields = ["author", *(name for name in Briefing.model_fields if name != "author")]
     assert render_error(tmp_path, shipped_briefing) == (
         f"{path}:2: the briefing has no field 'autor' (did you mean 'author'?); its fields are: "
-        "author, id, title, subtitle, subject, keywords, language, date, audiences, sections, "
-        "sources"
+        + ", ".join(fields)
     )
 
 
@@ -413,6 +413,169 @@ def test_what_a_child_template_may_have_outside_its_blocks(
     )
     html = render_html(shipped_briefing, load_audiences()["public"], make_environment([tmp_path]))
     assert "<small>Dated.</small>" in html
+
+
+BUDGET_BLOCKS = "heading, intro, purpose, body, increase, provision, figures, notes, after"
+
+
+def public_render_error(folder: Path, briefing: Briefing) -> str:
+    with pytest.raises(TemplateError) as caught:
+        render_html(briefing, load_audiences()["public"], make_environment([folder]))
+    return str(caught.value)
+
+
+def test_a_misspelt_block_of_a_built_in_parent_is_refused_with_the_nearest(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    # Jinja renders only the blocks its parent has: this note would have vanished, exit 0.
+    path = write_template(
+        tmp_path,
+        "sections/budget_resolution.html.j2",
+        '{% extends "builtin/sections/budget_resolution.html.j2" %}\n\n'
+        "{% block note %}<p>Confirmed with the secretariat.</p>{% endblock %}\n",
+    )
+    assert public_render_error(tmp_path, shipped_briefing) == (
+        f"{path}:3: block 'note' is not a block of builtin/sections/budget_resolution.html.j2; "
+        f"its blocks are: {BUDGET_BLOCKS} (did you mean 'notes'?)"
+    )
+
+
+def test_a_block_of_a_users_parent_or_of_its_own_parent_is_accepted_and_others_refused(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    # A chain: mine -> base-of-mine (the user's) -> builtin/briefing.html.j2 -> base.html.j2.
+    write_template(
+        tmp_path,
+        "base-of-mine.html.j2",
+        '{% extends "builtin/briefing.html.j2" %}\n'
+        "{% block cover_title %}{% block committee %}Committee{% endblock %}{% endblock %}\n",
+    )
+    write_template(
+        tmp_path,
+        "mine.html.j2",
+        '{% extends "base-of-mine.html.j2" %}\n'
+        "{% block committee %}Foreign Affairs{% endblock %}\n"
+        "{% block title %}{{ super() }}{% endblock %}\n",
+    )
+    html = render_html(
+        shipped_briefing, custom_audience("mine.html.j2"), make_environment([tmp_path])
+    )
+    assert "Foreign Affairs" in html
+    path = write_template(
+        tmp_path,
+        "mine.html.j2",
+        '{% extends "base-of-mine.html.j2" %}\n{% block comittee %}x{% endblock %}\n',
+    )
+    message = render_error(tmp_path, shipped_briefing)
+    assert message.startswith(
+        f"{path}:2: block 'comittee' is not a block of base-of-mine.html.j2; its blocks are: "
+    )
+    assert message.endswith("(did you mean 'committee'?)")
+    assert "body_class" in message  # a block of base.html.j2, two parents up
+
+
+def test_a_block_inside_a_filled_block_is_the_childs_own(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    write_template(
+        tmp_path,
+        "sections/budget_resolution.html.j2",
+        '{% extends "builtin/sections/budget_resolution.html.j2" %}\n'
+        "{% block notes %}{% block my_note %}<p>Mine.</p>{% endblock %}{% endblock %}\n",
+    )
+    html = render_html(shipped_briefing, load_audiences()["public"], make_environment([tmp_path]))
+    assert "<p>Mine.</p>" in html
+
+
+def test_an_extends_of_a_template_that_is_not_there_names_the_line_and_the_nearest(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    path = write_template(
+        tmp_path,
+        "sections/budget_resolution.html.j2",
+        '{# the committee note #}\n{% extends "builtin/sections/budget.html.j2" %}\n'
+        "{% block notes %}<p>x</p>{% endblock %}\n",
+    )
+    message = public_render_error(tmp_path, shipped_briefing)
+    assert message == (
+        f"{path}:2: there is no template 'builtin/sections/budget.html.j2' (did you mean "
+        "'builtin/sections/budget_resolution.html.j2'?); a name starting with builtin/ is one "
+        "of reportgen's built-in templates"
+    )
+
+
+def test_an_extends_of_a_users_template_that_is_not_there_says_where_it_looked(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    write_template(tmp_path, "committee-base.html.j2", '{% extends "builtin/briefing.html.j2" %}\n')
+    path = write_template(tmp_path, "mine.html.j2", '{% extends "comittee-base.html.j2" %}\n')
+    assert render_error(tmp_path, shipped_briefing) == (
+        f"{path}:1: there is no template 'comittee-base.html.j2' (did you mean "
+        f"'committee-base.html.j2'?); looked in {tmp_path}, then in reportgen's built-in templates"
+    )
+    assert str(BUILTIN_TEMPLATES) not in render_error(tmp_path, shipped_briefing)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "says"),
+    [
+        (
+            "{% block notes %}\n<p>x</p>\n",
+            2,
+            "{% block notes %} is never closed: add {% endblock %} where it ends",
+        ),
+        (
+            "{% block notes %}<p>x</p>{% endblock %}\n{% block after %}\n"
+            "{% if true %}y{% endif %}\n\n",
+            3,
+            "{% block after %} is never closed: add {% endblock %} where it ends",
+        ),
+        (
+            "{% block notes %}\n{% for x in [1] %}\n<p>x</p>\n{% endblock %}\n",
+            5,
+            "{% endblock %} here, but {% for %} of line 3 is still open: close it first with "
+            "{% endfor %}",
+        ),
+    ],
+)
+def test_a_tag_left_open_is_said_plainly_at_the_line_it_opens(
+    tmp_path: Path, shipped_briefing: Briefing, text: str, line: int, says: str
+) -> None:
+    path = write_template(
+        tmp_path,
+        "sections/budget_resolution.html.j2",
+        '{% extends "builtin/sections/budget_resolution.html.j2" %}\n' + text,
+    )
+    message = public_render_error(tmp_path, shipped_briefing)
+    assert message.startswith(f"{path}:{line}: {says}")
+    assert "Jinja was looking" not in message and "innermost" not in message
+
+
+def test_a_profiles_misspelt_template_is_named_at_its_line_with_the_nearest(
+    tmp_path: Path, shipped_briefing: Briefing
+) -> None:
+    write_template(tmp_path, "parliament.html.j2", '{% extends "builtin/briefing.html.j2" %}\n')
+    profile = tmp_path / "audiences" / "parliament.yaml"
+    profile.parent.mkdir()
+    profile.write_text(
+        "name: parliament\ndescription: The committee.\nmarking: PUBLIC\n"
+        "template: parlament.html.j2\n"
+    )
+    audience = load_audiences(profile.parent)["parliament"]
+    with pytest.raises(TemplateError) as caught:
+        render_html(tailor(shipped_briefing, audience), audience, make_environment([tmp_path]))
+    assert str(caught.value) == (
+        f"{profile}:4: template: there is no template 'parlament.html.j2' (did you mean "
+        f"'parliament.html.j2'?); looked in {tmp_path}, then in reportgen's built-in templates"
+    )
+
+
+def test_the_colophon_keeps_the_product_name_whole(variants: dict[str, Variant]) -> None:
+    # Hyphenation is on for text; a name split as "re-portgen" reads as a typo.
+    colophon = variants["delegation"].html.split('class="colophon"')[1].split("</p>")[0]
+    assert '<span class="product-name">reportgen</span>' in colophon
+    css = (BUILTIN_TEMPLATES / "style" / "briefing.css").read_text(encoding="utf-8")
+    assert ".product-name { hyphens: manual; }" in css
 
 
 def test_a_section_template_without_the_heading_anchor_says_what_to_add(

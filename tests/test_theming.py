@@ -116,7 +116,7 @@ def test_a_missing_file_is_named_at_the_profile_setting_that_asked_for_it(
     wanted = theme.rsplit(": ", maxsplit=1)[-1].strip().strip("[]\n").split(", ")[-1]
     assert message.startswith(
         f"{folder / 'audiences' / 'brand.yaml'}:{line}: {field}: no file {wanted!r} in the "
-        "template folders (searched: "
+        f"template folders (looked in {folder}, then in reportgen's built-in templates); "
     )
     assert message.endswith(
         "put the file there, or correct the path, which is relative to your template folder"

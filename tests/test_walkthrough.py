@@ -205,6 +205,34 @@ def test_a_listed_section_its_visibility_leaves_out_is_reported(
         assert "Talking points" not in " ".join(p.extract_text() for p in PdfReader(output).pages)
 
 
+def test_strict_fails_on_a_warning_of_a_variant_kept_up_to_date(tmp_path: Path) -> None:
+    # A CI job runs `build --strict` on an output folder it keeps: the variant built with the
+    # warning is up to date, and the job must still fail while the profile lists the section.
+    looks = tmp_path / "looks"
+    init_template(looks, "parliament")
+    profile = looks / "audiences" / "parliament.yaml"
+    profile.write_text(profile.read_text().replace("timeline]", "timeline, talking-points]"))
+    args: list[str | Path] = ["build", "--data", EXAMPLE_BRIEFING, "--templates", looks]
+    args += ["--audience", "parliament"]
+    output = tmp_path / "output" / "mexico-multilateral-human-rights-parliament.pdf"
+    assert run(*args, cwd=tmp_path).returncode == 0
+    built = output.read_bytes()
+
+    strict = run(*args, "--strict", cwd=tmp_path)
+    again = run(*args, cwd=tmp_path)
+
+    assert strict.returncode == 1
+    (line,) = strict.stderr.splitlines()
+    assert line.startswith(f"error: {profile.relative_to(tmp_path)}:")
+    assert line.endswith(
+        "so it is left out; add internal to visibility, or take the section out of sections"
+    )
+    assert output.read_bytes() == built
+    # Without --strict, an up-to-date build stays the quick one it was: no warning, kept.
+    assert again.returncode == 0 and again.stderr == ""
+    assert "unchanged mexico-multilateral-human-rights/parliament" in again.stdout
+
+
 def test_walkthrough_logo_changes_only_the_cover(tmp_path: Path) -> None:
     pdfs = {}
     for logo in (False, True):

@@ -41,6 +41,7 @@ SKELETON_FILES = (
     "requirements.txt",
     "templates/README.md",
     "data/mexico-multilateral-human-rights.yaml",
+    "data/mexico-multilateral-human-rights.es.po",
 )
 # Left out of the copy the wheel is built from: at the top, what is not source (and a stale
 # build/ whose build/lib could carry deleted modules into the wheel); anywhere, caches.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -176,6 +176,7 @@ def build(
     shard: Shard | None = None,
     progress: Progress | None = None,
     wait: bool = True,
+    strict: bool = False,
 ) -> list[BuiltFile]:
     """Build every variant of the briefings in ``data`` (files and folders of them): each
     briefing for each requested audience it is for (all when none is named), into ``out_dir``.
@@ -185,7 +186,8 @@ def build(
     (default: one per CPU), each within ``limits``. A failing variant does not stop the others,
     so one run reports every failure; but if any fails nothing is written, manifest included,
     and earlier outputs stay exactly as they were. One build at a time writes to ``out_dir``:
-    another waits for it (or, without ``wait``, fails at once).
+    another waits for it (or, without ``wait``, fails at once). With ``strict``, what tailoring
+    would warn about fails the build, for every variant selected, kept ones included.
     """
     progress = progress or Progress()
     select(audience_names, find_profiles(template_dirs))  # a misspelt name writes nothing
@@ -207,6 +209,7 @@ def build(
             jobs=jobs,
             force=force,
             progress=progress,
+            strict=strict,
         )
 
 
@@ -218,6 +221,7 @@ def _build(
     jobs: int | None,
     force: bool,
     progress: Progress,
+    strict: bool = False,
 ) -> list[BuiltFile]:
     survey = _survey(plan)
     quick = {key: plan.status(key, data) for key, data in survey.known.items()}
@@ -229,6 +233,9 @@ def _build(
     selected = [] if survey.changed else survey.selected(plan)
     if not survey.changed and all(key in current for key in selected):
         kept = {key: current[key] for key in selected}
+        if strict:
+            wanted = {survey.known[key] for key in kept}
+            _check_warnings(plan, _load(plan, [d for d in plan.data_files if d in wanted]), kept)
     else:
         # The workers import WeasyPrint while this process loads and validates the data.
         stale = [key for key in selected or quick if key not in current]
@@ -247,9 +254,13 @@ def _build(
             # An unchanged data file is loaded only if one of this build's variants of it is
             # stale (a template changed, say).
             needed = {
-                survey.known[key] for key in selected if key in survey.known and key not in kept
+                survey.known[key]
+                for key in selected
+                if key in survey.known and (strict or key not in kept)
             }
             survey.loaded |= _load(plan, [data for data in plan.data_files if data in needed])
+            if strict:
+                _check_warnings(plan, survey.loaded, kept)
             prepared, failures = _tailor(
                 plan, survey.loaded, [key for key in selected if key not in kept]
             )
@@ -276,6 +287,20 @@ def _build(
     return _write(
         plan, kept=kept, outcomes=outcomes, prepared=prepared, sources=sources, progress=progress
     )
+
+
+def _check_warnings(
+    plan: Plan, briefings: dict[DataFile, Briefing], kept: Iterable[VariantKey]
+) -> None:
+    """``--strict`` holds for a variant kept up to date too (a CI job must fail while a profile
+    lists a hidden section): tailoring it again raises what it would warn about, and is cheap,
+    as nothing is laid out."""
+    from reportgen.audiences import warnings_as_errors
+
+    with warnings_as_errors():
+        _, failures = _tailor(plan, briefings, sorted(kept))
+    if failures:
+        raise VariantsFailedError(failures)
 
 
 def _write(
