@@ -186,8 +186,8 @@ def _data_paths(given: tuple[Path, ...], settings: Settings) -> tuple[Path, ...]
     )
 
 
-@main.command()
-@click.option(
+# Which briefings a command works on: `build`, and the `translations` commands.
+DATA_OPTION = click.option(
     "--data",
     "data",
     multiple=True,
@@ -196,6 +196,10 @@ def _data_paths(given: tuple[Path, ...], settings: Settings) -> tuple[Path, ...]
     help="Briefing data file (YAML), or a folder of them; repeat for several. Default: from "
     "the settings file, else the data/ folder here.",
 )
+
+
+@main.command()
+@DATA_OPTION
 @click.option(
     "--audience",
     "audiences",
@@ -382,15 +386,6 @@ def manifest_merge(manifests: tuple[Path, ...], out: Path) -> None:
     click.echo(f"wrote {out} ({len(merged.entries)} outputs from {len(manifests)} manifests)")
 
 
-TRANSLATION_DATA = click.option(
-    "--data",
-    "data",
-    multiple=True,
-    type=ANY_PATH,
-    metavar="PATH",
-    help="Briefing data file (YAML), or a folder of them; repeat for several. Default: from "
-    "the settings file, else the data/ folder here.",
-)
 TRANSLATION_LANGUAGE = click.option(
     "--language", metavar="LANG", help="Only this language (e.g. es); default: every declared one."
 )
@@ -402,7 +397,7 @@ def translations_group() -> None:
 
 
 @translations_group.command("update")
-@TRANSLATION_DATA
+@DATA_OPTION
 @TRANSLATION_LANGUAGE
 def translations_update(data: tuple[Path, ...], language: str | None) -> None:
     """Create or refresh the catalogs from the data.
@@ -425,7 +420,7 @@ def translations_update(data: tuple[Path, ...], language: str | None) -> None:
 
 
 @translations_group.command("status")
-@TRANSLATION_DATA
+@DATA_OPTION
 @TRANSLATION_LANGUAGE
 @click.option(
     "--check", is_flag=True, help="Name each missing or stale string; exit 1 if there is one."
