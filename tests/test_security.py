@@ -355,8 +355,9 @@ def test_a_file_with_a_byte_order_mark_builds(tmp_path: Path) -> None:
 
 # ---- Data: text is shown as text, wherever it goes -------------------------------------------
 
-# Keys whose values are not free text: identifiers, enumerations, dates, URLs, citations.
-NOT_TEXT = {"id", "kind", "language", "date", "visibility", "url", "sources"}
+# Keys whose values are not free text: identifiers, enumerations, language codes, dates, URLs,
+# citations.
+NOT_TEXT = {"id", "kind", "language", "translations", "date", "visibility", "url", "sources"}
 METADATA_ONLY = {"subject", "keywords"}
 
 
