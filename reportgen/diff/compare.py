@@ -300,32 +300,24 @@ def _compare_lists(
                     children=tuple(children),
                 )
             )
-    for i, value in enumerate(old):
-        if i not in matched_old:
-            changes.append(
-                Change(
-                    name,
-                    label_of(value, name, i + 1),
-                    "removed",
-                    title=title_of(value),
-                    old_position=i + 1,
-                    derived=derived,
-                    value=value,
+    # What only one side has: removed from the old, added in the new.
+    removed: Status = "removed"
+    added: Status = "added"
+    for values, matched, status in ((old, matched_old, removed), (new, matched_new, added)):
+        for index, value in enumerate(values):
+            if index not in matched:
+                changes.append(
+                    Change(
+                        name,
+                        label_of(value, name, index + 1),
+                        status,
+                        title=title_of(value),
+                        old_position=index + 1 if status == "removed" else None,
+                        new_position=index + 1 if status == "added" else None,
+                        derived=derived,
+                        value=value,
+                    )
                 )
-            )
-    for j, value in enumerate(new):
-        if j not in matched_new:
-            changes.append(
-                Change(
-                    name,
-                    label_of(value, name, j + 1),
-                    "added",
-                    title=title_of(value),
-                    new_position=j + 1,
-                    derived=derived,
-                    value=value,
-                )
-            )
     changes.sort(key=lambda change: change.new_position or change.old_position or 0)
     return changes
 

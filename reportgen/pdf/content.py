@@ -168,13 +168,17 @@ class Sequence:
 
     mcid: int
     begin: int  # index of its BDC instruction
-    baseline: float | None = None  # the text matrix's vertical offset where its text starts
     showings: list[Showing] = field(default_factory=list)
     # Where its text starts: the text matrix and font size there, and the transformation
     # matrix to user space (page coordinates) then in force.
     text_matrix: Matrix | None = None
     font_size: float = 0
     ctm: Matrix = (1, 0, 0, 1, 0, 0)
+
+    @property
+    def baseline(self) -> float | None:
+        """The text matrix's vertical offset where its text starts."""
+        return None if self.text_matrix is None else self.text_matrix[5]
 
     def bounds(self) -> tuple[float, float, float, float] | None:
         """The box (x0, y0, x1, y1, in page coordinates) its first showing's glyphs take, from
@@ -258,8 +262,7 @@ class PageContent:
             current = next((s for s in reversed(open_sequences) if s is not None), None)
             if current is None:
                 continue
-            if operator == "Tm" and current.baseline is None:
-                current.baseline = float(operands[5])
+            if operator == "Tm" and current.text_matrix is None:
                 current.text_matrix, current.ctm = _matrix(operands), ctm
             elif operator in {"Tj", "TJ"}:
                 current.font_size = current.font_size or size

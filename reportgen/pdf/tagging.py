@@ -260,18 +260,11 @@ def describe_links(tree: _Tree) -> None:
             page = _target_page(tree, annotation, destinations)
             uri = annotation.get("/A", pikepdf.Dictionary()).get("/URI")
             if page is not None and text:
-                annotation.Contents = pikepdf.String(f"{_without_page(text, page)}, page {page}")
+                annotation.Contents = pikepdf.String(f"{text}, page {page}")
             elif text:
                 annotation.Contents = pikepdf.String(text)
             elif uri is not None:
                 annotation.Contents = pikepdf.String(str(uri))
-
-
-def _without_page(text: str, page: int) -> str:
-    """The link's text less the page number it shows at its end (a contents entry)."""
-    suffix = f" {page}"
-    trimmed = text[: -len(suffix)] if text.endswith(suffix) else text
-    return trimmed.removesuffix(str(page)).rstrip() or text
 
 
 def _named_destinations(pdf: pikepdf.Pdf) -> dict[str, pikepdf.Object]:
