@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -26,6 +26,7 @@ from reportgen.loading import PATTERN_WORDS, alternatives, load_located, pattern
 from reportgen.models import (
     Briefing,
     Identifier,
+    Language,
     Model,
     Section,
     ShortText,
@@ -84,6 +85,12 @@ AssetPath = Annotated[
 ]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+# A profile's words may differ by language: one text for every language, or one per language
+# ({en: Executive brief, es: Resumen ejecutivo}). `Audience.for_language` picks one.
+ByLanguage = Annotated[dict[Language, ShortText], Field(min_length=1)]
+LongByLanguage = Annotated[dict[Language, Text], Field(min_length=1)]
+PER_LANGUAGE = ("description", "edition", "marking")
 
 PATTERN_WORDS[pattern_of(TemplateName)] = (
     "use a template file name ending in .html.j2, e.g. 'press.html.j2' or "
@@ -149,12 +156,14 @@ class Audience(Model):
         description="The audience's name, as in --audience; must match the file name.",
         examples=["parliament"],
     )
-    description: Text = Field(
-        description="One line, shown by `reportgen audiences`.",
+    description: Text | LongByLanguage = Field(
+        description="One line, shown by `reportgen audiences`; one text, or one per language.",
         examples=["Members of the foreign affairs committee."],
     )
-    edition: ShortText = Field(
-        default="Briefing", description="What the document calls itself, e.g. 'Public edition'."
+    edition: ShortText | ByLanguage = Field(
+        default="Briefing",
+        description="What the document calls itself, e.g. 'Public edition'; one text, or one "
+        "per language: {en: Executive brief, es: Resumen ejecutivo}.",
     )
     template: TemplateName = "briefing.html.j2"
     sections: tuple[Identifier, ...] | None = Field(
@@ -162,8 +171,14 @@ class Audience(Model):
     )
     visibility: frozenset[Visibility] = frozenset({Visibility.PUBLIC})
     page_limit: Annotated[int, Field(ge=1, le=500)] | None = None
-    marking: ShortText = Field(
-        description="Classification marking printed on every page.", examples=["PUBLIC"]
+    marking: ShortText | ByLanguage = Field(
+        description="Classification marking printed on every page; one text, or one per language.",
+        examples=["PUBLIC"],
+    )
+    languages: tuple[Language, ...] | None = Field(
+        default=None,
+        description="The languages this audience's variant is published in, of the "
+        "briefing's; all of them when omitted.",
     )
     theme: Theme = Theme()
     pdf_variant: PdfVariantName = Field(
@@ -185,6 +200,61 @@ class Audience(Model):
             parent = parent.rpartition(".")[0]
             line = self._lines.get(parent)
         return Problem(self._file, line, message, field)
+
+    def missing_languages(self, languages: Iterable[str]) -> list[Problem]:
+        """A problem, at its line, for each field given per language that lacks one of
+        ``languages`` (the languages the build publishes this audience in)."""
+        problems = []
+        for name in PER_LANGUAGE:
+            value = getattr(self, name)
+            if not isinstance(value, dict):
+                continue
+            for language in languages:
+                if language not in value:
+                    fix = (
+                        f"copy this built-in profile to audiences/{self.name}.yaml in your "
+                        f"template folder (--templates), where yours replaces it, and add "
+                        f"{language}: ... there"
+                        if self._builtin()
+                        else f"add {language}: ... to it, or give one text for every language"
+                    )
+                    problems.append(
+                        self.problem(
+                            name, f"no {language!r} text (it has {', '.join(value)}): {fix}"
+                        )
+                    )
+        return problems
+
+    def _builtin(self) -> bool:
+        """Whether the profile is one reportgen ships, which a user replaces, not edits."""
+        if self._file is None:
+            return False
+        try:
+            return Path(self._file).resolve().is_relative_to(BUILTIN_AUDIENCES)
+        except (OSError, ValueError):
+            return False
+
+    def for_language(self, language: str) -> Audience:
+        """This profile with one text per field: the one for ``language``, where a field is
+        given per language. Raises `DataError` at the profile's line when one lacks it."""
+        problems = self.missing_languages([language])
+        if problems:
+            raise DataError(problems)
+        chosen = {
+            name: value[language]
+            for name in PER_LANGUAGE
+            if isinstance(value := getattr(self, name), dict)
+        }
+        # A copy keeps the file and lines, so later problems still name the profile's line.
+        return self.model_copy(update=chosen) if chosen else self
+
+    def text(self, name: str) -> str:
+        """A per-language field as one line: itself, or each language's text ("en: Briefing;
+        es: Informe"), for listings such as `reportgen audiences`."""
+        value = getattr(self, name)
+        if isinstance(value, dict):
+            return "; ".join(f"{language}: {text}" for language, text in value.items())
+        return str(value)
 
     @field_serializer("visibility")
     def _sorted(self, visibility: frozenset[Visibility]) -> list[str]:

@@ -71,25 +71,43 @@ class Bar:
     highlight: bool = False
 
 
+def _untranslated(message: str) -> str:
+    return message
+
+
 def budget_chart(
     section: BudgetResolutionSection,
     format_percent: Callable[[Decimal], str],
     colours: ChartColours = ChartColours(),
+    _: Callable[[str], str] = _untranslated,
 ) -> Markup:
-    """A bar chart of the budget schedule against the base year, with the target as a line."""
+    """A bar chart of the budget schedule against the base year, with the target as a line.
+
+    ``_`` is the edition's gettext: the chart's words are in the templates' catalogs, which
+    `reportgen.translations.interface` also extracts from this module.
+    """
     bars = [Bar(str(section.base_year), Decimal(100))]
     bars += [Bar(str(year.year), year.percent_of_base, highlight=True) for year in section.schedule]
-    description = (
-        f"Bar chart: the {section.beneficiary} budget as a share of the {section.base_year} "
-        "budget. "
-        + "; ".join(f"{bar.label}: {format_percent(bar.value)}" for bar in bars)
-        + f". Target: {format_percent(section.target_percent_of_base)}."
+    target = format_percent(section.target_percent_of_base)
+    figures = "; ".join(
+        _("%(year)s: %(share)s") % {"year": bar.label, "share": format_percent(bar.value)}
+        for bar in bars
     )
+    description = _(
+        "Bar chart: the %(beneficiary)s budget as a share of the %(base_year)s budget. "
+        "%(figures)s. Target: %(target)s."
+    ) % {
+        "beneficiary": section.beneficiary,
+        "base_year": section.base_year,
+        "figures": figures,
+        "target": target,
+    }
     return _bar_chart(
         bars,
         target=section.target_percent_of_base,
-        target_label=f"Target {format_percent(section.target_percent_of_base)}",
-        title=f"{section.fund}: budget as a share of {section.base_year}",
+        target_label=_("Target %(target)s") % {"target": target},
+        title=_("%(fund)s: budget as a share of %(base_year)s")
+        % {"fund": section.fund, "base_year": section.base_year},
         description=description,
         format_value=format_percent,
         style=_styles(colours),

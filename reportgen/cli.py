@@ -209,6 +209,19 @@ DATA_OPTION = click.option(
     "Default: every audience.",
 )
 @click.option(
+    "--language",
+    metavar="LANG",
+    help="Build only the editions in this language (e.g. es). Default: every language each "
+    "briefing is published in.",
+)
+@click.option(
+    "--allow-untranslated",
+    is_flag=True,
+    help="Build a translated edition even if strings are missing or stale in its catalog: "
+    "they appear in the briefing's own language, and the PDF says on its cover and in its "
+    "metadata that it is an incomplete draft.",
+)
+@click.option(
     "--out",
     type=ANY_PATH,
     help=f"Folder the PDFs are written to. Default: {DEFAULT_OUTPUT}/",
@@ -272,6 +285,8 @@ def build(
     *,
     data: tuple[Path, ...],
     audiences: tuple[str, ...],
+    language: str | None,
+    allow_untranslated: bool,
     out: Path | None,
     template_dirs: tuple[Path, ...],
     time_limit: float | None,
@@ -286,8 +301,8 @@ def build(
     no_wait: bool,
     strict: bool,
 ) -> None:
-    """Build every briefing for every audience: <briefing id>-<audience>.pdf, and
-    output/manifest.json.
+    """Build every briefing for every audience in every language it is published in:
+    <briefing id>-<audience>.<language>.pdf, and output/manifest.json.
 
     Variants whose inputs have not changed since they were built are kept as they are.
     """
@@ -298,7 +313,14 @@ def build(
     template_dirs = _folders(template_dirs) or settings.templates
     if check_only:
         stale = check_outputs(
-            data_paths, names, out, template_dirs, pdf_variant=pdf_variant, shard=shard
+            data_paths,
+            names,
+            out,
+            template_dirs,
+            pdf_variant=pdf_variant,
+            shard=shard,
+            language=language,
+            allow_untranslated=allow_untranslated,
         )
         print_stale(stale)
         if stale:
@@ -325,6 +347,8 @@ def build(
                 progress=progress,
                 wait=not no_wait,
                 strict=strict,
+                language=language,
+                allow_untranslated=allow_untranslated,
             )
     except ReportgenError as error:
         if as_json and not isinstance(error, UnknownAudienceError):
@@ -399,16 +423,38 @@ def translations_group() -> None:
 @translations_group.command("update")
 @DATA_OPTION
 @TRANSLATION_LANGUAGE
-def translations_update(data: tuple[Path, ...], language: str | None) -> None:
-    """Create or refresh the catalogs from the data.
+@click.option(
+    "--templates",
+    "template_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    metavar="DIR",
+    help="Refresh the catalogs of the words of your templates in DIR (DIR/locale/<lang>.po) "
+    "instead of the briefings'; every language DIR has a catalog for, or --language.",
+)
+def translations_update(
+    data: tuple[Path, ...], language: str | None, template_dirs: tuple[Path, ...]
+) -> None:
+    """Create or refresh the catalogs from the data (or, with --templates, from your templates).
 
     New strings are added, removed ones made obsolete, and a string whose English changed
     keeps its old translation, marked fuzzy (stale)."""
     from reportgen.discovery import display_name
     from reportgen.translations.briefings import read_briefings, update_all
+    from reportgen.translations.interface import catalog_languages, update_template_catalogs
 
-    found = read_briefings(_data_paths(data, _settings()), language)
-    results = update_all(found, language)
+    if template_dirs:
+        results = []
+        for folder in template_dirs:
+            languages = [language] if language else catalog_languages(folder)
+            if not languages:
+                raise click.UsageError(
+                    f"{folder} has no locale/<lang>.po yet: give --language LANG to make one"
+                )
+            results += update_template_catalogs(folder, languages)
+    else:
+        found = read_briefings(_data_paths(data, _settings()), language)
+        results = update_all(found, language)
     if not results:
         click.echo("no briefing lists translations: nothing to update")
     for result in results:
@@ -472,7 +518,7 @@ def audiences(template_dirs: tuple[Path, ...]) -> None:
     width = max(len(name) for name in found)
     for name, (audience, origin) in sorted(found.items()):
         where = "built-in" if origin.parent == BUILTIN_AUDIENCES else str(origin)
-        click.echo(f"{name:<{width}}  {audience.description}  [{where}]")
+        click.echo(f"{name:<{width}}  {audience.text('description')}  [{where}]")
 
 
 @main.command("init-template")
@@ -575,11 +621,12 @@ def diff_command(
     strict: bool,
     colour: bool | None,
 ) -> None:
-    """What changed from OLD to NEW, edition by edition, as each audience sees it.
+    """What changed from OLD to NEW, edition by edition, as each audience sees it in each
+    language (a translated edition's translations too).
 
     OLD and NEW are each a reportgen PDF, an output folder with its manifest.json, or
-    briefing data (a YAML file or folder: then cut per audience, without building). Nothing
-    is laid out.
+    briefing data (a YAML file or folder: then cut per audience and language, without
+    building; translations from the catalogs beside it). Nothing is laid out.
 
     Exit status, as diff(1): 0 nothing changed, 1 something changed, 2 an error (unlike
     other commands, which exit 1 on one).
@@ -628,6 +675,13 @@ def schema() -> None:
     metavar="NAME",
     help="Offer only this audience; repeat for several, the first is shown. Default: every one.",
 )
+@click.option(
+    "--language",
+    metavar="LANG",
+    help="Show the edition in this language first (the page offers the others): translated "
+    "from the catalog beside the data, as a draft where strings are untranslated. Default: "
+    "the briefing's own language.",
+)
 @TEMPLATES_OPTION
 @click.option(
     "--host",
@@ -663,6 +717,7 @@ def preview(
     *,
     data: tuple[Path, ...],
     audiences: tuple[str, ...],
+    language: str | None,
     template_dirs: tuple[Path, ...],
     host: str,
     port: int,
@@ -671,8 +726,9 @@ def preview(
     max_pages: int | None,
     memory_limit: int | None,
 ) -> None:
-    """Serve a live preview of one variant: it rebuilds as you save the data, templates,
-    stylesheets or settings, and the page updates in place. Limits as for build."""
+    """Serve a live preview of one variant: it rebuilds as you save the data, its translation
+    catalogs, templates, stylesheets or settings, and the page updates in place. Limits as for
+    build."""
     from reportgen.preview import Preview, Selection, State
     from reportgen.preview.server import is_loopback
 
@@ -692,12 +748,18 @@ def preview(
                 memory_mib=memory_limit or settings.memory_limit or DEFAULT_LIMITS.memory_mib,
             ),
             settings_file=explicit or find_config(Path.cwd()),
+            language=language,
         )
 
     def report(state: State) -> None:
         if state.status == "ready":
             noun = "page" if state.pages == 1 else "pages"
-            click.echo(f"built {state.variant} ({state.pages} {noun}) in {state.seconds:.1f} s")
+            # The warnings themselves are logged, one line each, as build logs them.
+            count = len(state.warnings)
+            draft = f", {count} warning{'s' if count != 1 else ''}" if count else ""
+            click.echo(
+                f"built {state.variant} ({state.pages} {noun}{draft}) in {state.seconds:.1f} s"
+            )
         elif state.status == "failed":
             click.secho("error: " + "\n".join(state.problems), err=True, fg="red")
 

@@ -71,6 +71,7 @@ def json_summary(results: Sequence[BuiltFile] = (), failure: ReportgenError | No
             {
                 "briefing": built.briefing,
                 "audience": built.audience,
+                "language": built.key.language,
                 "file": str(built.path),
                 "pages": built.pages,
                 "bytes": built.size,

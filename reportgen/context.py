@@ -69,10 +69,10 @@ def plain(value: object) -> Plain:
     Anything else is refused rather than passed through, so a new field of a new type cannot
     hand templates a live object without someone deciding it is safe.
     """
+    if isinstance(value, Enum):
+        value = value.value
     if value is None or type(value) in _LEAVES:
         return value  # type: ignore[return-value]  # narrowed by the exact type check
-    if isinstance(value, Enum):
-        return plain(value.value)
     if isinstance(value, AnyUrl):
         return str(value)
     if isinstance(value, BaseModel):
@@ -80,6 +80,8 @@ def plain(value: object) -> Plain:
         return Record(values, _label(value))
     if isinstance(value, tuple | list):
         return tuple(plain(item) for item in value)
+    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+        return Record({key: plain(item) for key, item in value.items()}, "a table")
     if isinstance(value, frozenset | set):
         # Sorted: a set's order changes from one process to the next.
         return tuple(sorted(plain(item) for item in value))  # type: ignore[type-var]

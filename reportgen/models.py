@@ -88,6 +88,7 @@ Identifier = Annotated[
     StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=80),
 ]
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
+Locale = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}([-_][A-Z]{2})?$")]
 Year = Annotated[int, Field(ge=EARLIEST_YEAR, le=LATEST_YEAR)]
 Month = Annotated[int, Field(ge=1, le=12)]
 Percent = Annotated[Decimal, Field(gt=0, le=1000, max_digits=6, decimal_places=2)]
@@ -346,7 +347,7 @@ class Briefing(Model):
         json_schema_extra={"title": "reportgen briefing"},
     )
 
-    id: Identifier = Field(description="Used in output file names: <id>-<audience>.pdf")
+    id: Identifier = Field(description="Used in output file names: <id>-<audience>.<language>.pdf")
     title: Label
     subtitle: Label | None = None
     subject: Prose = Field(description="One sentence for the PDF's subject metadata.")
@@ -357,6 +358,11 @@ class Briefing(Model):
         default=(),
         description="The languages the briefing is also published in, besides its own; each "
         "has a PO catalog beside the data file: <file>.<language>.po.",
+    )
+    locales: dict[Language, Locale] = Field(
+        default_factory=dict,
+        description="The CLDR locale each language's dates and numbers follow, e.g. "
+        "{es: es-ES}; by default a language's own, and es-MX for Spanish.",
     )
     date: dt.date = Field(description="The briefing's date; also the PDF creation date.")
     audiences: tuple[Identifier, ...] | None = Field(

@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,9 @@ from reportgen.pdf import EmbeddedFile
 
 SOURCE_DATA_NAME = "briefing.json"
 BUILD_RECORD_NAME = "build-record.json"
+# A translated edition also carries the translations it used, named as its catalog would be
+# beside the extracted data: briefing.<language>.po, which a rebuild of briefing.json reads.
+CATALOG_NAME = re.compile(r"briefing\.([a-z]{2,3}(?:-[A-Z]{2})?)\.po")
 
 logger = logging.getLogger(__name__)
 
@@ -53,15 +57,24 @@ def tailored_data(briefing: Briefing) -> bytes:
     return briefing.model_dump_json(round_trip=True, indent=2).encode() + b"\n"
 
 
-def embedded_files(key: VariantKey, data: bytes, inputs_sha256: str) -> tuple[EmbeddedFile, ...]:
-    """The variant's briefing data (`tailored_data`) and the record of how the PDF was built.
+def catalog_name(language: str) -> str:
+    return f"briefing.{language}.po"
 
-    The data is the *tailored* briefing: a public PDF carries nothing it does not show. The
-    record's digest is the one the manifest keeps for the PDF.
+
+def embedded_files(
+    key: VariantKey, data: bytes, inputs_sha256: str, catalog: bytes = b""
+) -> tuple[EmbeddedFile, ...]:
+    """The variant's briefing data (`tailored_data`), the translations it used (``catalog``,
+    a PO file, in a translated edition) and the record of how the PDF was built.
+
+    The data is the *tailored* briefing: a public PDF carries nothing it does not show, and
+    its catalog only the strings it shows. The record's digest is the one the manifest keeps
+    for the PDF.
     """
     record = {
         "briefing": key.briefing,
         "audience": key.audience,
+        "language": key.language,
         "inputs_sha256": inputs_sha256,
         "software": versions.software(),
     }
@@ -80,12 +93,25 @@ def embedded_files(key: VariantKey, data: bytes, inputs_sha256: str) -> tuple[Em
             media_type="application/json",
             relationship="Data",
         ),
+    ) + (
+        (
+            EmbeddedFile(
+                name=catalog_name(key.language),
+                description=f"The translations into {key.language} this briefing was built with",
+                content=catalog,
+                media_type="text/x-gettext-translation",
+                relationship="Source",
+            ),
+        )
+        if catalog
+        else ()
     )
 
 
 def extract(pdf_path: Path, out_dir: Path) -> list[Path]:
     """Write the data and build record embedded in ``pdf_path`` into ``out_dir``, as the plain
-    names `SOURCE_DATA_NAME` and `BUILD_RECORD_NAME`; never overwrites a file.
+    names `SOURCE_DATA_NAME` and `BUILD_RECORD_NAME`, and the catalog of a translated edition
+    as ``briefing.<language>.po``; never overwrites a file.
 
     The PDF may come from anyone, so it is read as hostile: within limits of size and
     decompression, each attachment checked against its declared size and checksum and parsed
@@ -94,7 +120,7 @@ def extract(pdf_path: Path, out_dir: Path) -> list[Path]:
     """
     payloads = _embedded_payloads(pdf_path)
     # Only our two names, joined to out_dir by us: a name from the PDF never becomes a path.
-    targets = [(out_dir / name, payloads[name]) for name in _EXTRACTED if name in payloads]
+    targets = [(out_dir / name, payloads[name]) for name in _ours(payloads)]
     existing = [str(target) for target, _ in targets if os.path.lexists(target)]
     if existing:
         raise ReportgenError(f"will not overwrite existing files: {', '.join(existing)}")
@@ -156,8 +182,29 @@ def _embedded_payloads(pdf_path: Path) -> dict[str, bytes]:
             f"{pdf_path}: cannot read the PDF: {type(error).__name__}: {_one_line(error)}"
         ) from None
     for name, content in payloads.items():
-        _check_json(pdf_path, name, content)
+        if name in _EXTRACTED:
+            _check_json(pdf_path, name, content)
+        else:
+            _check_catalog(pdf_path, name, content)
+    if len(payloads) - len([name for name in payloads if name in _EXTRACTED]) > 1:
+        raise ReportgenError(f"{pdf_path}: carries catalogs of several languages; ours carry one")
     return payloads
+
+
+def _ours(payloads: dict[str, bytes]) -> list[str]:
+    """Our attachments' names, each checked against our patterns (so never a path)."""
+    catalogs = sorted(name for name in payloads if CATALOG_NAME.fullmatch(name))
+    return [*(name for name in _EXTRACTED if name in payloads), *catalogs]
+
+
+def _check_catalog(pdf_path: Path, name: str, content: bytes) -> None:
+    from babel.messages.pofile import PoFileError, read_po
+
+    where = f"{pdf_path}: attachment {name}"
+    try:
+        read_po(io.BytesIO(content), abort_invalid=True)
+    except (PoFileError, UnicodeDecodeError, ValueError) as error:
+        raise ReportgenError(f"{where}: not a PO catalog: {_one_line(error)}") from None
 
 
 def _our_attachments(pdf_path: Path, reader: Any) -> dict[str, Any]:
@@ -167,7 +214,7 @@ def _our_attachments(pdf_path: Path, reader: Any) -> dict[str, Any]:
         names = {
             name
             for name in (entry.name, entry.alternative_name)
-            if isinstance(name, str) and name in _EXTRACTED
+            if isinstance(name, str) and (name in _EXTRACTED or CATALOG_NAME.fullmatch(name))
         }
         if len(names) > 1:
             raise ReportgenError(

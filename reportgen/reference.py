@@ -28,9 +28,17 @@ from reportgen.audiences import (
     Theme,
     load_audiences,
 )
-from reportgen.context import Record, plain
+from reportgen.context import Record, label_of, plain
 from reportgen.loading import load_briefing, pattern_of
-from reportgen.models import EARLIEST_YEAR, AnySection, Briefing, Identifier, Language, Section
+from reportgen.models import (
+    EARLIEST_YEAR,
+    AnySection,
+    Briefing,
+    Identifier,
+    Language,
+    Locale,
+    Section,
+)
 from reportgen.resources import BUILTIN_TEMPLATES, EXAMPLE_BRIEFING
 from reportgen.templating import DATA_NAMES, HELPERS, make_environment
 
@@ -142,7 +150,10 @@ def reference(kind: str | None = None) -> str:
     kinds = section_kinds()
     example = plain(load_briefing(EXAMPLE_BRIEFING))
     assert isinstance(example, Record)
-    profile = plain(load_audiences()[EXAMPLE_AUDIENCE])
+    # As templates see it: one text per field, in the example's language.
+    profile = plain(
+        load_audiences()[EXAMPLE_AUDIENCE].for_language(load_briefing(EXAMPLE_BRIEFING).language)
+    )
     assert isinstance(profile, Record)
     templates = {info.name: info for info in builtin_templates()}
     if kind is not None:
@@ -161,6 +172,7 @@ def reference(kind: str | None = None) -> str:
         *_record("The briefing: `briefing`", Briefing, example, "briefing", skip=("sections",)),
         *_record("The audience: `audience`", Audience, profile, "audience", skip=("theme",)),
         *_record("The theme: `audience.theme`", Theme, _example_theme(), "audience.theme"),
+        *_edition(),
         "## Section kinds",
         "",
         "`briefing.sections` lists the sections the audience sees, in its order. Every section "
@@ -182,9 +194,10 @@ def _names() -> list[str]:
         "|------|------------|",
         "| `briefing` | the briefing, cut for the audience: read-only data (below) |",
         "| `audience` | the audience profile: read-only data (below) |",
+        "| `edition` | the language the PDF is in, and whether it is a draft (below) |",
         "| `section` | in a section template: the section being shown |",
     ]
-    assert set(DATA_NAMES) == {"briefing", "audience"}
+    assert set(DATA_NAMES) == {"briefing", "audience", "edition"}
     lines += [f"| `{usage}` | {words} |" for usage, words in HELPERS.values()]
     filters = ", ".join(f"`{name}`" for name in sorted(make_environment().filters))
     lines += [
@@ -193,6 +206,36 @@ def _names() -> list[str]:
         "",
     ]
     return lines
+
+
+# The edition is not a model of the data but what the build decides; its fields by hand.
+EDITION_FIELDS = (
+    ("language", "language code", "es", "The language of the PDF: `<html lang>`, its words."),
+    ("locale", "locale", "es_MX", "How dates and numbers are written (CLDR)."),
+    ("source_language", "language code", "en", "The briefing's own language."),
+    ("source_language_name", "short text", "inglés", "It, named in the edition's language."),
+    ("translated", "yes or no", "true", "Whether the language is not the briefing's own."),
+    ("draft", "yes or no", "false", "Whether some texts fell back to the source language."),
+    ("fallbacks", "list of texts", "", "The fields shown untranslated, in a draft."),
+)
+
+
+def _edition() -> list[str]:
+    lines = [
+        "## The edition: `edition`",
+        "",
+        "The language a variant is published in. The words of the templates come from "
+        '`locale/<language>.po` in the template folders: write them as `_("...")` or '
+        "`{% trans %}...{% endtrans %}` (see docs/customising.md).",
+        "",
+        "| field | type | example | meaning |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| `edition.{name}` | {kind} | {example} | {meaning} |"
+        for name, kind, example, meaning in EDITION_FIELDS
+    ]
+    return [*lines, ""]
 
 
 def _record(
@@ -362,14 +405,27 @@ def _type_words(annotation: Any, metadata: Sequence[Any]) -> str:
         return _type_words(inner, [*metadata, *more])
     if origin is Union or origin is types.UnionType:
         members = [arg for arg in get_args(annotation) if arg is not type(None)]
+        optional = len(members) < len(get_args(annotation))
+        # A profile's text per language (`Audience.for_language`) reaches templates as one text.
+        members = [arg for arg in members if not _per_language_of(arg, members)]
         words = " or ".join(_type_words(arg, metadata) for arg in members)
-        return f"{words}, optional" if len(members) < len(get_args(annotation)) else words
+        return f"{words}, optional" if optional else words
     if origin in (tuple, list, frozenset):
         inner = _type_words(get_args(annotation)[0], [])
         return f"list of {inner if '`' in inner else _plural(inner)}"
+    if origin is dict:
+        key, value = (_type_words(arg, []) for arg in get_args(annotation))
+        return f"table of {key} to {value}"
     if origin is Literal:
         return " or ".join(f"`{arg}`" for arg in get_args(annotation))
     return _leaf_words(annotation, metadata)
+
+
+def _per_language_of(member: Any, members: Sequence[Any]) -> bool:
+    """Whether ``member`` is a table, by language, of another member's type."""
+    if get_origin(member) is Annotated:
+        member = get_args(member)[0]
+    return get_origin(member) is dict and get_args(member)[1] in members
 
 
 SIMPLE_TYPES = {bool: "yes or no", Decimal: "number", dt.date: "date"}
@@ -414,6 +470,7 @@ def _text_words(metadata: Sequence[Any]) -> str:
 TEXT_PATTERNS = {
     pattern_of(Identifier): "identifier",
     pattern_of(Language): "language code",
+    pattern_of(Locale): "locale",
     pattern_of(TemplateName): "template name",
     pattern_of(FontFamily): "font family",
     pattern_of(AssetPath): "path in your template folder",
@@ -452,13 +509,20 @@ def _plural(words: str) -> str:
     return words if words.endswith("s") else words + "s"
 
 
+def _record_example(value: Record) -> str:
+    if "year" in value and len(value) <= 2:
+        month = value.get("month")
+        return f"{value.get('year')}" + (f"-{month:02}" if isinstance(month, int) else "")
+    # A mapping in the data, such as briefing.locales, is shown; a model is described below.
+    if label_of(value) != "a table":
+        return "(below)"
+    return _cut(", ".join(f"{key}: {item}" for key, item in value.items()))
+
+
 def _example(value: object) -> str:
     """A value as a template prints it, cut short for the table."""
     if isinstance(value, Record):
-        if "year" in value and len(value) <= 2:
-            month = value.get("month")
-            return f"{value.get('year')}" + (f"-{month:02}" if isinstance(month, int) else "")
-        return "(below)"
+        return _record_example(value)
     if isinstance(value, tuple):
         if value and all(not isinstance(item, Record) for item in value):
             return _cut(", ".join(map(str, value)))

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from babel.dates import format_date
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal, format_percent
 from jinja2 import lexer, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -22,10 +23,17 @@ from markupsafe import Markup, escape
 from reportgen import charts, files, theming
 from reportgen.audiences import Audience, Theme
 from reportgen.context import Record, label_of, plain
+from reportgen.editions import Edition
 from reportgen.errors import FileRefusedError, ReportgenError, TemplateError
 from reportgen.loading import alternatives
 from reportgen.models import Briefing, BudgetResolutionSection, Source
 from reportgen.resources import BUILTIN_TEMPLATES, template_search_path
+from reportgen.translations.interface import (
+    ENVIRONMENT_OPTIONS,
+    TRIMMED,
+    InterfaceTranslations,
+    interface_translations,
+)
 
 BUILTIN_PREFIX = "builtin"
 NO_TEMPLATE_LINE = "while rendering"
@@ -45,9 +53,22 @@ HELPERS: dict[str, tuple[str, str]] = {
     "budget_chart": ("budget_chart(section)", "a budget_resolution section's chart (SVG)"),
     "asset_url": ("asset_url('img/logo.svg')", "the URL of a file in your folders, then ours"),
     "theme_css": ("theme_css(audience.theme)", "the theme as CSS custom properties"),
+    "_": ("_('Contents')", "the words in the edition's language (templates' `locale/*.po`)"),
+    "gettext": ("gettext('Contents')", "the same as `_()`"),
+    "ngettext": ("ngettext('%(n)s text', '%(n)s texts', n)", "singular or plural, translated"),
+    "pgettext": ("pgettext('table', 'Year')", "a translation for one context of a word"),
+    "npgettext": ("npgettext('table', 'year', 'years', n)", "ngettext for one context"),
+    "css_content": (
+        "css_content(_('Page %(page)s of %(pages)s'))",
+        "a CSS content value: the text quoted, %(page)s and %(pages)s as page counters",
+    ),
 }
 # The data a template is given (see `template_context`).
-DATA_NAMES = ("briefing", "audience")
+DATA_NAMES = ("briefing", "audience", "edition")
+# Jinja's i18n extension gives {% trans %} and _(); the gettext functions behind them come with
+# each render's context, in the edition's language.
+EXTENSIONS = ("jinja2.ext.i18n",)
+GETTEXT_NAMES = ("_", "gettext", "ngettext", "pgettext", "npgettext")
 OUTSIDE_A_BLOCK = "text outside a block is ignored by Jinja; put it inside {% block ... %}"
 BUILTIN_WORDS = theming.BUILTIN_WORDS
 STARTER_FOLDER = "starter/"  # what `init-template` copies: not a template to use as it is
@@ -88,7 +109,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         try:
             tree = super()._parse(source, name, filename)
         except jinja2.TemplateSyntaxError as error:
-            unclosed = _unclosed_tag(self, source, error)
+            unclosed = _unclosed_tag(self, source, error) or _inside_trans(source, error)
             if unclosed is None:
                 raise
             raise _DesignerError(unclosed[1], unclosed[0], name, filename) from None
@@ -205,6 +226,25 @@ def _unclosed_tag(
         f"{{% {found.strip(chr(39))} %}} here, but {{% {shown} %}} of line {line} is still "
         f"open: close it first with {{% end{tag} %}}"
     )
+
+
+_TRANS_TAG = re.compile(r"\{%-?\s*(trans|endtrans)\b")
+TRANS_NAMES_ONLY = (
+    "inside {% trans %} only plain names can be shown, as {{ year }}: name each value in the "
+    "tag, as in {% trans year=section.established %}In {{ year }}...{% endtrans %}"
+)
+
+
+def _inside_trans(source: str, error: jinja2.TemplateSyntaxError) -> tuple[int, str] | None:
+    """For ``{{ section.year }}`` or a filter inside a {% trans %} block, which Jinja words as
+    a token it did not expect: the line, and how to name the value instead."""
+    text = error.message or ""
+    if not text.startswith("expected token 'end of print statement'"):
+        return None
+    lines = source.splitlines()
+    opened = _TRANS_TAG.findall("\n".join(lines[: error.lineno - 1]))[-1:] == ["trans"]
+    here = error.lineno <= len(lines) and "trans" in _TRANS_TAG.findall(lines[error.lineno - 1])
+    return (error.lineno, TRANS_NAMES_ONLY) if opened or here else None
 
 
 def _output_outside_blocks(node: nodes.Node) -> int | None:
@@ -382,10 +422,13 @@ def make_environment(user_dirs: Sequence[Path] = ()) -> jinja2.Environment:
         loader=loader,
         autoescape=True,
         undefined=_Undefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+        extensions=list(EXTENSIONS),
+        **ENVIRONMENT_OPTIONS,
     )
+    environment.policies["ext.i18n.trimmed"] = TRIMMED
+    # The extension's own `_` reads gettext from the context it is passed, and carries Jinja's
+    # marker attribute for that; the render context gives a plain `_` instead.
+    del environment.globals["_"]
     find_asset = theming.AssetFinder(template_search_path(user_dirs))
 
     # Wrapped, not handed over: templates must not reach the finder's folders (Path objects
@@ -401,10 +444,41 @@ def make_environment(user_dirs: Sequence[Path] = ()) -> jinja2.Environment:
     return environment
 
 
+def css_content(text: str) -> Markup:
+    """``text`` as the value of a CSS ``content`` property: quoted, with ``%(page)s`` and
+    ``%(pages)s`` as the page counters. Stylesheets cannot call gettext, so a template writes
+    their words into a ``<style>`` element with this, from a whole translated sentence."""
+    pieces = []
+    for index, part in enumerate(_PAGE_COUNTER.split(str(text))):
+        if index % 2:
+            pieces.append(f"counter({part})")
+        elif part:
+            pieces.append(_css_string(part.replace("%%", "%")))
+    return Markup(" ".join(pieces) or '""')
+
+
+_PAGE_COUNTER = re.compile(r"%\((page|pages)\)s")
+
+
+def _css_string(text: str) -> str:
+    # Escaped by code point: a quote or backslash cannot end the string, a line break cannot
+    # end the declaration, and "<" cannot close the <style> element the rule is written in.
+    escaped = "".join(
+        f"\\{ord(char):x} " if char in '"\\<>&' or ord(char) < 0x20 or ord(char) == 0x7F else char
+        for char in text
+    )
+    return f'"{escaped}"'
+
+
 def render_html(
-    briefing: Briefing, audience: Audience, environment: jinja2.Environment | None = None
+    briefing: Briefing,
+    audience: Audience,
+    environment: jinja2.Environment | None = None,
+    edition: Edition | None = None,
 ) -> str:
-    """Render one audience's variant of an already tailored briefing to an HTML string.
+    """Render one audience's variant of an already tailored briefing to an HTML string, in
+    ``edition`` (by default the briefing's own language): the templates' words from their
+    catalogs on the environment's search path, dates and numbers by the edition's locale.
 
     Before rendering, every file the profile's theme names must be on the search path; after
     it, every link inside the page must lead somewhere (the contents and its page numbers are
@@ -412,7 +486,13 @@ def render_html(
     """
     environment = environment or make_environment()
     _check_theme_files(audience, environment)
-    context = template_context(briefing, audience)
+    loader = environment.loader
+    search_path = (
+        loader.search_path if isinstance(loader, TemplateLoader) else template_search_path()
+    )
+    edition = edition or Edition.original(briefing.language, briefing.locales)
+    translations = interface_translations(search_path, edition.language)
+    context = template_context(briefing, audience, edition, translations=translations)
     try:
         template = environment.get_template(audience.template)
         html = template.render(context)
@@ -441,7 +521,13 @@ def render_html(
         if message.startswith("there is no "):
             names = [*context, *(name for name in HELPERS if name not in context)]
             unknown = message.removeprefix("there is no ").strip("'\"")
-            message += alternatives(unknown, names, "a template can use")
+            if unknown in GETTEXT_NAMES:
+                message += (
+                    ": _() and {% trans %} need the render's context; import macros that "
+                    'use them "with context" ({% from "x.html.j2" import m with context %})'
+                )
+            else:
+                message += alternatives(unknown, names, "a template can use")
         raise TemplateError(f"{_template_location(error)}: {message}") from None
     except Exception as error:
         # Jinja rewrites tracebacks so template frames carry the template's file and line.
@@ -518,20 +604,89 @@ def _filename(environment: jinja2.Environment, name: str) -> str:
         return name
 
 
-def template_context(briefing: Briefing, audience: Audience) -> dict[str, object]:
+def template_context(
+    briefing: Briefing,
+    audience: Audience,
+    edition: Edition | None = None,
+    *,
+    translations: InterfaceTranslations | None = None,
+) -> dict[str, object]:
     """What a template is given, besides the environment's globals.
 
-    ``briefing`` and ``audience`` as plain read-only data (see `reportgen.context`), and the
-    helpers, which keep the models to themselves and return only text or Markup.
+    ``briefing``, ``audience`` and ``edition`` as plain read-only data (see
+    `reportgen.context`), and the helpers, which keep the models to themselves and return only
+    text or Markup. ``edition`` defaults to the briefing's own language; ``translations`` to the
+    built-in templates' catalog of the edition's language.
     """
-    formats = _formats(briefing.language)
+    edition = edition or Edition.original(briefing.language, briefing.locales)
+    if translations is None:
+        translations = interface_translations(template_search_path(), edition.language)
+    words = _gettext_functions(translations)
+    formats = _formats(edition.locale)
+    audience = audience.for_language(edition.language)
     return {
         "briefing": plain(briefing),
         "audience": plain(audience),
+        "edition": edition_record(edition),
         **formats,
         **_citations(briefing),
-        "budget_chart": _budget_chart(briefing, audience.theme, formats["percent"]),
+        **words,
+        "_": words["gettext"],
+        "css_content": css_content,
+        "budget_chart": _budget_chart(
+            briefing, audience.theme, formats["percent"], words["gettext"]
+        ),
     }
+
+
+def edition_record(edition: Edition) -> Record:
+    """The edition as templates read it: its fields, and the source language's name written
+    in the edition's language ("inglés"), for a draft's notice."""
+    values: dict[str, Any] = {
+        "language": edition.language,
+        "locale": edition.locale,
+        "source_language": edition.source_language,
+        "source_language_name": _language_name(edition.source_language, edition.locale),
+        "translated": edition.translated,
+        "draft": edition.draft,
+        "fallbacks": tuple(edition.fallbacks),
+    }
+    return Record(values, "the edition")
+
+
+def _language_name(language: str, locale: str) -> str:
+    try:
+        name = Locale.parse(language, sep="-").get_display_name(Locale.parse(locale))
+    except (UnknownLocaleError, ValueError):
+        return language
+    return name or language
+
+
+def _gettext_functions(translations: InterfaceTranslations) -> dict[str, Callable[..., str]]:
+    # Plain functions, not bound methods: the sandbox and the context walk treat a helper as
+    # a function that leads nowhere but to what it returns.
+    def gettext(message: str) -> str:
+        return translations.gettext(message)
+
+    def ngettext(singular: str, plural: str, count: int | Decimal) -> str:
+        return translations.ngettext(singular, plural, _count(count))
+
+    def pgettext(context: str, message: str) -> str:
+        return translations.pgettext(context, message)
+
+    def npgettext(context: str, singular: str, plural: str, count: int | Decimal) -> str:
+        return translations.npgettext(context, singular, plural, _count(count))
+
+    return {"gettext": gettext, "ngettext": ngettext, "pgettext": pgettext, "npgettext": npgettext}
+
+
+def _count(value: object) -> int:
+    """A count for gettext's plural rules, which take whole numbers: a fraction (0.5 points,
+    2.5 points) is counted as a plural one, as English and Spanish write it."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
+        raise TemplateError(f"a plural needs a number to count, not {value!r}")
+    whole = int(value)
+    return whole if whole == value else max(2, whole + 1)
 
 
 def _template_location(error: BaseException) -> str:
@@ -573,7 +728,10 @@ def _chart_colours(theme: Theme) -> charts.ChartColours:
 
 
 def _budget_chart(
-    briefing: Briefing, theme: Theme, format_percent: Callable[[Decimal], str]
+    briefing: Briefing,
+    theme: Theme,
+    format_percent: Callable[[Decimal], str],
+    gettext: Callable[[str], str],
 ) -> Callable[[object], Markup]:
     budgets = {
         section.id: section
@@ -588,14 +746,14 @@ def _budget_chart(
         section_id = _id_of(section, "budget_chart", "a budget_resolution section")
         if section_id not in budgets:
             raise TemplateError(f"budget_chart(): no budget_resolution section {section_id!r}")
-        return charts.budget_chart(budgets[section_id], format_percent, colours)
+        return charts.budget_chart(budgets[section_id], format_percent, colours, gettext)
 
     return budget_chart
 
 
-def _formats(language: str) -> dict[str, Callable[[Any], str]]:
-    """Numbers and dates written the way the briefing's language writes them (CLDR via Babel)."""
-    locale = language.replace("-", "_")
+def _formats(locale: str) -> dict[str, Callable[[Any], str]]:
+    """Numbers and dates written the way the edition's locale (``es_MX``) writes them: CLDR,
+    through Babel."""
 
     def percent(value: Decimal | int) -> str:
         # decimal_quantization=False: 12.5 stays 12.5 %, not a rounded 12 %.
@@ -608,14 +766,15 @@ def _formats(language: str) -> dict[str, Callable[[Any], str]]:
         return format_date(value, format="long", locale=locale)
 
     def month_year(value: Mapping[str, object]) -> str:
-        """A partial date (``event.date``): "September 2015", or the year alone."""
+        """A partial date (``event.date``): "September 2015" ("septiembre de 2015"), or the
+        year alone. A skeleton, not a pattern: CLDR orders and joins month and year per locale."""
         year = value.get("year") if isinstance(value, Mapping) else None
         month = value.get("month") if isinstance(value, Mapping) else None
         if not isinstance(year, int) or not (month is None or isinstance(month, int)):
             raise TemplateError(f"month_year() takes a date such as event.date, not {value!r}")
         if month is None:
             return str(year)
-        return format_date(dt.date(year, month, 1), "MMMM y", locale=locale)
+        return format_skeleton("yMMMM", dt.date(year, month, 1), locale=locale)
 
     return {"percent": percent, "number": number, "long_date": long_date, "month_year": month_year}
 

@@ -277,7 +277,7 @@ def test_a_misspelt_profile_key_suggests_the_nearest(tmp_path: Path) -> None:
         "body_font, heading_font, logo, logo_alt, cover_image, stylesheets",
         f"{path}:6: visiblity: unknown key 'visiblity' (did you mean 'visibility'?); the keys "
         "here are: visibility, name, description, edition, template, sections, page_limit, "
-        "marking, theme, pdf_variant",
+        "marking, languages, theme, pdf_variant",
     ]
     for problem in problems:
         assert_in_plain_words(problem)
@@ -289,7 +289,7 @@ def test_a_misspelt_required_key_is_said_once_at_the_misspelt_line(tmp_path: Pat
     assert profile_problems(tmp_path) == [
         f"{path}:4: markings: unknown key 'markings' (did you mean 'marking'?); the keys here "
         "are: marking, name, description, edition, template, sections, visibility, page_limit, "
-        "theme, pdf_variant",
+        "languages, theme, pdf_variant",
     ]
 
 
@@ -298,7 +298,7 @@ def test_a_missing_required_key_says_what_it_is_and_how_to_write_it(tmp_path: Pa
     path.write_text("name: board\ndescription: Board.\ntheme:\n  accent: teal\n")
     assert profile_problems(tmp_path) == [
         f"{path}:1: marking: missing setting 'marking' (classification marking printed on every "
-        "page, e.g. marking: PUBLIC)",
+        "page; one text, or one per language, e.g. marking: PUBLIC)",
     ]
 
 

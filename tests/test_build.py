@@ -111,7 +111,7 @@ def test_build_returns_what_it_wrote(built_pdfs: dict[str, BuiltFile]) -> None:
     assert sorted(built_pdfs) == sorted(SHIPPED_AUDIENCES)
     folder = built_pdfs["public"].path.parent
     assert sorted(path.name for path in visible(folder)) == sorted(
-        [f"mexico-multilateral-human-rights-{name}.pdf" for name in SHIPPED_AUDIENCES]
+        [f"mexico-multilateral-human-rights-{name}.en.pdf" for name in SHIPPED_AUDIENCES]
         + ["manifest.json"]
     )
     for name, built in built_pdfs.items():
@@ -171,7 +171,7 @@ def test_public_has_no_restricted_marking(page_texts: dict[str, list[str]]) -> N
 
 @pytest.mark.parametrize("name", SHIPPED_AUDIENCES)
 def test_marking_on_every_page(page_texts: dict[str, list[str]], name: str) -> None:
-    marking = load_audiences()[name].marking
+    marking = load_audiences()[name].for_language("en").text("marking")
     for number, text in enumerate(page_texts[name], start=1):
         assert marking.upper() in text.upper(), f"page {number}"
 
@@ -282,7 +282,7 @@ def test_budget_table_shows_the_schedule(
 def test_rebuilding_gives_identical_bytes(
     tmp_path: Path, shipped_data: Path, built_pdfs: dict[str, BuiltFile]
 ) -> None:
-    again = build(shipped_data, SHIPPED_AUDIENCES, tmp_path)
+    again = build(shipped_data, SHIPPED_AUDIENCES, tmp_path, language="en")
     assert len(again) == len(built_pdfs)
     for built in again:
         first = built_pdfs[built.audience].path
@@ -297,7 +297,7 @@ def existing_outputs(out: Path, names: tuple[str, ...]) -> dict[Path, bytes]:
     out.mkdir()
     outputs = {}
     for name in names:
-        path = out / f"mexico-multilateral-human-rights-{name}.pdf"
+        path = out / f"mexico-multilateral-human-rights-{name}.en.pdf"
         path.write_bytes(f"%PDF-previous {name}".encode())
         outputs[path] = path.read_bytes()
     return outputs
@@ -334,7 +334,7 @@ def test_page_limit_overrun_writes_nothing(
     with pytest.raises(VariantsFailedError) as caught:
         build(data, ["delegation", "executive"], tmp_path / "out")
 
-    executive = VariantKey("mexico-multilateral-human-rights", "executive")
+    executive = VariantKey("mexico-multilateral-human-rights", "executive", "en")
     assert list(caught.value.failures) == [executive]
     assert isinstance(caught.value.failures[executive], PageLimitError)
     assert "executive" in str(caught.value)
@@ -381,7 +381,7 @@ def test_the_build_process_never_imports_weasyprint(tmp_path: Path) -> None:
         "import sys\n"
         "from pathlib import Path\n"
         "from reportgen.build import build\n"
-        f"build(Path({str(EXAMPLE_BRIEFING)!r}), ['executive'], Path('out'))\n"
+        f"build(Path({str(EXAMPLE_BRIEFING)!r}), ['executive'], Path('out'), language='en')\n"
         "assert 'weasyprint' not in sys.modules\n"
     )
     result = subprocess.run(

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from reportgen import __version__
 from reportgen.audiences import load_audiences
 from reportgen.cli import main
+from reportgen.editions import catalog_path
 from reportgen.errors import DataError
 from reportgen.models import Briefing
 
@@ -28,9 +29,11 @@ def run(*args: str) -> Result:
 
 @pytest.fixture(autouse=True)
 def _in_a_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipped_data: Path) -> None:
-    """Each test runs in a briefings project of its own: a data/ folder with the shipped data."""
+    """Each test runs in a briefings project of its own: a data/ folder with the shipped data
+    and its Spanish catalog."""
     (tmp_path / "data").mkdir()
-    (tmp_path / "data" / shipped_data.name).write_bytes(shipped_data.read_bytes())
+    for path in (shipped_data, catalog_path(shipped_data, "es")):
+        (tmp_path / "data" / path.name).write_bytes(path.read_bytes())
     monkeypatch.chdir(tmp_path)
 
 
@@ -190,9 +193,9 @@ def test_build_unknown_audience_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_build_one_audience(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = run("build", "--out", str(out), "--audience", "executive")
+    result = run("build", "--out", str(out), "--audience", "executive", "--language", "en")
     assert result.exit_code == 0, result.output
-    written = out / "mexico-multilateral-human-rights-executive.pdf"
+    written = out / "mexico-multilateral-human-rights-executive.en.pdf"
     visible = sorted(path for path in out.iterdir() if not path.name.startswith("."))
     assert visible == [out / "manifest.json", written]
     (line,) = [line for line in result.stdout.splitlines() if line.startswith("wrote")]

@@ -72,17 +72,18 @@ def test_settings_are_defaults_and_flags_override_them(
         f'data = ["{EXAMPLE_BRIEFING}"]\naudiences = ["executive"]\nout = "from-config"\n'
     )
 
+    # The shipped briefing is published in English and Spanish: one PDF of each.
+    executive = [
+        "mexico-multilateral-human-rights-executive.en.pdf",
+        "mexico-multilateral-human-rights-executive.es.pdf",
+    ]
     result = run("build")
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (tmp_path / "from-config").glob("*.pdf")) == [
-        "mexico-multilateral-human-rights-executive.pdf"
-    ]
+    assert sorted(p.name for p in (tmp_path / "from-config").glob("*.pdf")) == executive
 
     result = run("build", "--out", "from-flag")
     assert result.exit_code == 0, result.output
-    assert [p.name for p in (tmp_path / "from-flag").glob("*.pdf")] == [
-        "mexico-multilateral-human-rights-executive.pdf"
-    ]
+    assert sorted(p.name for p in (tmp_path / "from-flag").glob("*.pdf")) == executive
 
 
 def test_explicit_config_option_and_a_broken_settings_file(
@@ -109,14 +110,14 @@ def test_limits_come_from_settings_and_a_flag_overrides_them(
     (tmp_path / "reportgen.toml").write_text(
         f'data = "{EXAMPLE_BRIEFING}"\naudiences = ["public"]\nmax_pages = 2\n'
     )
-    result = run("build")
+    result = run("build", "--language", "en")
     assert result.exit_code == 1
-    assert "mexico-multilateral-human-rights/public: the PDF would have" in result.output
+    assert "mexico-multilateral-human-rights/public/en: the PDF would have" in result.output
     assert "the cap is 2" in result.output
     # Nothing is written; the folder may exist, holding only the (hidden) lock file.
     assert [path.name for path in (tmp_path / "output").glob("*")] in ([], [".reportgen.lock"])
 
-    result = run("build", "--max-pages", "50")
+    result = run("build", "--max-pages", "50", "--language", "en")
     assert result.exit_code == 0, result.output
 
 

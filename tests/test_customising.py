@@ -59,7 +59,7 @@ def test_user_template_replaces_builtin_and_can_extend_the_original(tmp_path: Pa
         '{% extends "builtin/briefing.html.j2" %}'
         "{% block contents %}<p>Custom contents</p>{% endblock %}"
     )
-    (variant,) = render_variants(EXAMPLE_BRIEFING, ["public"], [folder])
+    (variant,) = render_variants(EXAMPLE_BRIEFING, ["public"], [folder], language="en")
     assert "Custom contents" in variant.html
     assert 'class="contents"' not in variant.html  # the block was replaced...
     assert "Key messages" in variant.html  # ...and everything else still comes from builtin
@@ -71,7 +71,7 @@ def test_user_section_template_applies_everywhere(tmp_path: Path) -> None:
     (folder / "sections" / "timeline.html.j2").write_text(
         '<h2 id="s-{{ section.id }}">{{ section.title }}</h2><p>Timeline elided</p>'
     )
-    (variant,) = render_variants(EXAMPLE_BRIEFING, ["delegation"], [folder])
+    (variant,) = render_variants(EXAMPLE_BRIEFING, ["delegation"], [folder], language="en")
     assert "Timeline elided" in variant.html
     assert 'class="timeline"' not in variant.html
 
@@ -99,7 +99,7 @@ def test_a_line_can_be_added_inside_any_section_by_extending_it(tmp_path: Path, 
         f'{{% extends "builtin/sections/{kind}.html.j2" %}}\n'
         '{% block notes %}<p class="mine">Checked by the committee.</p>{% endblock %}\n'
     )
-    (variant,) = render_variants(EXAMPLE_BRIEFING, ["delegation"], [folder])
+    (variant,) = render_variants(EXAMPLE_BRIEFING, ["delegation"], [folder], language="en")
     (section,) = [s for s in variant.briefing.sections if s.kind == kind]
     inside = section_element(variant.html, section.id)
     assert inside.count('<p class="mine">Checked by the committee.</p>') == 1
@@ -116,7 +116,7 @@ def test_an_item_block_changes_each_item_and_keeps_the_rest(tmp_path: Path) -> N
         "{% block item %}<li><strong>{{ item.text }}</strong></li>{% endblock %}\n"
         "{% block heading %}{{ super() }}<p>Updated today.</p>{% endblock %}\n"
     )
-    (variant,) = render_variants(EXAMPLE_BRIEFING, ["public"], [folder])
+    (variant,) = render_variants(EXAMPLE_BRIEFING, ["public"], [folder], language="en")
     messages = variant.briefing.section("key-messages").messages  # type: ignore[union-attr]
     inside = section_element(variant.html, "key-messages")
     assert inside.count("<li><strong>") == len(messages)
@@ -127,7 +127,7 @@ def test_missing_template_names_every_folder_searched(tmp_path: Path) -> None:
     folder = user_folder(tmp_path)
     (folder / "press.html.j2").unlink()
     with pytest.raises(TemplateError) as caught:
-        render_variants(EXAMPLE_BRIEFING, ["press"], [folder])
+        render_variants(EXAMPLE_BRIEFING, ["press"], [folder], language="en")
     message = str(caught.value)
     assert message.startswith(
         f"{folder / 'audiences' / 'press.yaml'}:4: template: there is no template "
@@ -139,8 +139,8 @@ def test_missing_template_names_every_folder_searched(tmp_path: Path) -> None:
 
 def test_user_audience_from_a_folder_outside_the_package_builds(tmp_path: Path) -> None:
     folder = user_folder(tmp_path)
-    (built,) = build(EXAMPLE_BRIEFING, ["press"], tmp_path / "out", [folder])
-    assert built.path.name == "mexico-multilateral-human-rights-press.pdf"
+    (built,) = build(EXAMPLE_BRIEFING, ["press"], tmp_path / "out", [folder], language="en")
+    assert built.path.name == "mexico-multilateral-human-rights-press.en.pdf"
     reader = PdfReader(built.path)
     text = " ".join(page.extract_text() for page in reader.pages)
     assert "Press kit: Mexico" in text
@@ -155,7 +155,7 @@ def test_unknown_section_names_the_profile_line_and_the_nearest_section(tmp_path
     profile = folder / "audiences" / "press.yaml"
     profile.write_text(profile.read_text().replace("key-messages]", "key-mesages]"))
     with pytest.raises(DataError) as caught:
-        render_variants(EXAMPLE_BRIEFING, ["press"], [folder])
+        render_variants(EXAMPLE_BRIEFING, ["press"], [folder], language="en")
     assert str(caught.value) == (
         f"{profile}:5: sections.1: the briefing 'mexico-multilateral-human-rights' has no "
         "section 'key-mesages' (did you mean 'key-messages'?); its sections are: key-messages, "
@@ -186,7 +186,7 @@ def test_the_guides_worked_examples_do_what_it_says(tmp_path: Path) -> None:
         profile.read_text().replace("key-messages]", "key-messages, un-summits]")
         + "theme:\n  stylesheets: [style/press.css]\n"
     )
-    (variant,) = render_variants(EXAMPLE_BRIEFING, ["press"], [folder])
+    (variant,) = render_variants(EXAMPLE_BRIEFING, ["press"], [folder], language="en")
     cover = variant.html[variant.html.index('<section class="cover">') :]
     cover = cover[: cover.index("</section>")]
     assert '<p class="kicker">Committee hearing</p>' in cover
@@ -196,7 +196,7 @@ def test_the_guides_worked_examples_do_what_it_says(tmp_path: Path) -> None:
     assert "Summit or conference" not in table
     assert (folder / "style" / "press.css").resolve().as_uri() in variant.html
     # And it lays out.
-    (built,) = build(EXAMPLE_BRIEFING, ["press"], tmp_path / "out", [folder])
+    (built,) = build(EXAMPLE_BRIEFING, ["press"], tmp_path / "out", [folder], language="en")
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(built.path).pages).split())
     # The stylesheet sets the kicker and the table's header cells in capitals.
     assert "COMMITTEE HEARING" in text and "INITIATIVE DATE ABOUT" in text.upper()

@@ -31,7 +31,7 @@ def test_exit_0_when_nothing_changed() -> None:
 def test_exit_1_when_something_changed() -> None:
     code, out, _ = run(BASE, str(PAIRS / "internal.yaml"))
     assert code == 1
-    assert "diff-example/public: unchanged" in out.splitlines()
+    assert "diff-example/public/en: unchanged" in out.splitlines()
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_markdown_and_json_formats() -> None:
     code, out, _ = run(BASE, str(PAIRS / "edited.yaml"), "--format", "json", "--audience", "public")
     assert code == 1
     document = json.loads(out)
-    assert [edition["edition"] for edition in document["editions"]] == ["diff-example/public"]
+    assert [edition["edition"] for edition in document["editions"]] == ["diff-example/public/en"]
 
 
 def test_help_states_the_exit_statuses() -> None:

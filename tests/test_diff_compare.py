@@ -130,7 +130,7 @@ def test_a_reworded_item_without_id_is_one_edit_and_a_new_one_is_an_addition() -
             }
         ],
     }
-    result = compare_editions(VariantKey("b", "public"), old, new)
+    result = compare_editions(VariantKey("b", "public", "en"), old, new)
     (section,) = result.changes
     kinds = sorted((c.status, c.label) for c in section.children)
     assert kinds == [("added", "#1"), ("changed", "#2")]
@@ -141,7 +141,7 @@ def test_a_reworded_item_without_id_is_one_edit_and_a_new_one_is_an_addition() -
 def test_lists_of_plain_values_report_each_value() -> None:
     old = {"id": "b", "sections": [], "keywords": ["Mexico", "OAS"]}
     new = {"id": "b", "sections": [], "keywords": ["OAS", "Mexico", "UN"]}
-    result = compare_editions(VariantKey("b", "public"), old, new)
+    result = compare_editions(VariantKey("b", "public", "en"), old, new)
     # Two values swapped places: one of them moved (either reading is right), none was lost.
     moved = [c for c in result.changes if c.moved]
     assert len(moved) == 1 and moved[0].status == "changed"
@@ -151,7 +151,7 @@ def test_lists_of_plain_values_report_each_value() -> None:
 
 def test_page_counts_alone_make_a_change() -> None:
     data = {"id": "b", "sections": []}
-    result = compare_editions(VariantKey("b", "public"), data, data, old_pages=6, new_pages=7)
+    result = compare_editions(VariantKey("b", "public", "en"), data, data, old_pages=6, new_pages=7)
     assert result.status == "changed" and result.pages_changed and result.count() == 0
 
 

@@ -34,7 +34,7 @@ def test_the_schema_would_catch_a_wrong_document() -> None:
 def test_values_and_words_are_given_in_full() -> None:
     document = json.loads(render_json(diff(PAIRS / "base.yaml", PAIRS / "edited.yaml")))
     public = next(e for e in document["editions"] if e["audience"] == "public")
-    assert public["edition"] == "diff-example/public"
+    assert public["edition"] == "diff-example/public/en"
     summits = next(c for c in public["changes"] if c["label"] == "summits")
     (title,) = summits["fields"]
     assert title["old"] == "UN summits" and title["new"] == "UN summits and conferences"

@@ -14,7 +14,7 @@ from reportgen.errors import DiffError
 
 
 def ref(briefing: str, audience: str, data: dict[str, Any], **known: Any) -> EditionRef:
-    key = VariantKey(briefing, audience)
+    key = VariantKey(briefing, audience, "en")
     edition = Edition(key, data, pages=known.get("pages"))
     return EditionRef(
         key, f"{briefing}-{audience}.pdf", known.get("digest"), known.get("pages"), lambda: edition
@@ -38,16 +38,16 @@ def test_editions_on_one_side_are_added_or_removed() -> None:
     new = side("folder", ref("b", "public", DATA), ref("b", "press", DATA, pages=3))
     report = compare_sides(old, new)
     assert [(str(e.key), e.status) for e in report.editions] == [
-        ("b/executive", "removed"),
-        ("b/press", "added"),
-        ("b/public", "unchanged"),
+        ("b/executive/en", "removed"),
+        ("b/press/en", "added"),
+        ("b/public/en", "unchanged"),
     ]
     assert report.editions[0].old_pages == 2 and report.editions[1].new_pages == 3
 
 
 def test_equal_digests_are_not_read_but_pages_still_count() -> None:
-    same = EditionRef(VariantKey("b", "public"), "x.pdf", "d1", 6, never)
-    longer = EditionRef(VariantKey("b", "public"), "y.pdf", "d1", 7, never)
+    same = EditionRef(VariantKey("b", "public", "en"), "x.pdf", "d1", 6, never)
+    longer = EditionRef(VariantKey("b", "public", "en"), "y.pdf", "d1", 7, never)
     (edition,) = compare_sides(side("folder", same), side("folder", same)).editions
     assert edition.status == "unchanged"
     (edition,) = compare_sides(side("folder", same), side("folder", longer)).editions
@@ -58,7 +58,7 @@ def test_a_lone_pdf_is_compared_with_the_same_edition_only() -> None:
     lone = side("pdf", ref("b", "public", DATA))
     other = side("data", ref("b", "public", EDITED), ref("b", "delegation", EDITED))
     (edition,) = compare_sides(lone, other).editions
-    assert str(edition.key) == "b/public" and edition.status == "changed"
+    assert str(edition.key) == "b/public/en" and edition.status == "changed"
     with pytest.raises(DiffError, match="has no edition b/executive"):
         compare_sides(side("pdf", ref("b", "executive", DATA)), other)
 
@@ -69,7 +69,8 @@ def test_two_pdfs_of_different_audiences_are_compared_and_say_so() -> None:
     ).editions
     assert edition.status == "changed"
     assert edition.notes == (
-        "compares the public edition (b-public.pdf) with the delegation edition (b-delegation.pdf)",
+        "compares the public (en) edition (b-public.pdf) with the delegation (en) edition "
+        "(b-delegation.pdf)",
     )
 
 
@@ -77,7 +78,7 @@ def test_only_the_audiences_asked_for() -> None:
     old = side("folder", ref("b", "public", DATA), ref("b", "executive", DATA))
     new = side("folder", ref("b", "public", EDITED), ref("b", "executive", EDITED))
     report = compare_sides(old, new, ["executive"])
-    assert [str(e.key) for e in report.editions] == ["b/executive"]
+    assert [str(e.key) for e in report.editions] == ["b/executive/en"]
     with pytest.raises(DiffError, match="neither side has an edition for audience 'press'"):
         compare_sides(old, new, ["press"])
 
@@ -96,7 +97,7 @@ def test_side_notes_reach_the_report() -> None:
 
 
 def test_an_edition_of_older_data_leaves_derived_figures_out_on_both_sides() -> None:
-    key = VariantKey("b", "public")
+    key = VariantKey("b", "public", "en")
     rule = {"id": "s", "increment_percent_of_base": "33", "schedule": [{"year": 2018}]}
     older = Edition(key, {"id": "b", "sections": [{**rule, "schedule": None}]}, derived=False)
     current = Edition(key, {"id": "b", "sections": [rule]})
@@ -104,3 +105,31 @@ def test_an_edition_of_older_data_leaves_derived_figures_out_on_both_sides() -> 
     new = Side(Path("n"), "folder", {key: EditionRef(key, "n", None, None, lambda: current)})
     (edition,) = compare_sides(old, new).editions
     assert edition.status == "unchanged"
+
+
+def test_two_pdfs_of_different_languages_say_so_and_which_lacks_translations() -> None:
+    spanish_key = VariantKey("b", "public", "es")
+    spanish = Edition(spanish_key, DATA, catalog={"sections.s.title": "Uno"})
+    old = side("pdf", ref("b", "public", DATA))
+    new = side("pdf", EditionRef(spanish_key, "b-public.es.pdf", None, None, lambda: spanish))
+    (edition,) = compare_sides(old, new).editions
+    assert str(edition.key) == "b/public/es" and edition.status == "unchanged"
+    assert edition.notes == (
+        "compares the public (en) edition (b-public.pdf) with the public (es) edition "
+        "(b-public.es.pdf)",
+        "the translations are on one side only, so they were not compared",
+    )
+
+
+def test_changed_translations_are_fields_of_the_edition() -> None:
+    key = VariantKey("b", "public", "es")
+    before = Edition(key, DATA, catalog={"title": "Uno", "sections.s.title": "Dos"})
+    after = Edition(key, DATA, catalog={"title": "Uno", "sections.s.title": "Tres", "x": "Y"})
+    old = side("folder", EditionRef(key, "o", None, None, lambda: before))
+    new = side("folder", EditionRef(key, "n", None, None, lambda: after))
+    (edition,) = compare_sides(old, new).editions
+    assert edition.status == "changed" and edition.language == "es"
+    assert [(f.path, f.old, f.new) for f in edition.fields] == [
+        ("catalog.sections.s.title", "Dos", "Tres"),
+        ("catalog.x", None, "Y"),
+    ]

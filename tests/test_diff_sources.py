@@ -20,7 +20,7 @@ from reportgen.loading import load_briefing
 from reportgen.provenance import tailored_data
 
 PAIRS = Path(__file__).parent / "fixtures" / "diff"
-PUBLIC = VariantKey("diff-example", "public")
+PUBLIC = VariantKey("diff-example", "public", "en")
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,7 @@ def fake_pdf(path: Path, data: object, record: object | None = None) -> Path:
 def test_an_output_folder_is_read_from_its_manifest(builds: dict[str, Path]) -> None:
     side = read_side(builds["base"])
     assert side.kind == "folder"
-    assert sorted(side.editions) == [VariantKey("diff-example", "delegation"), PUBLIC]
+    assert sorted(side.editions) == [VariantKey("diff-example", "delegation", "en"), PUBLIC]
     ref = side.editions[PUBLIC]
     assert ref.digest is not None and ref.pages is not None and ref.pages >= 1
     edition = ref.load()
@@ -76,15 +76,15 @@ def test_two_real_builds_of_edited_data(builds: dict[str, Path]) -> None:
 
 
 def test_a_pdf_against_data_compares_that_edition_only(builds: dict[str, Path]) -> None:
-    pdf = builds["base"] / "diff-example-public.pdf"
+    pdf = builds["base"] / "diff-example-public.en.pdf"
     report = diff(pdf, PAIRS / "edited.yaml")
-    assert [str(each.key) for each in report.editions] == ["diff-example/public"]
+    assert [str(each.key) for each in report.editions] == ["diff-example/public/en"]
     assert report.editions[0].status == "changed"
     assert report.editions[0].new_pages is None  # data is not built, so has no pages
 
 
 def test_a_pdf_against_the_data_it_was_built_from_is_unchanged(builds: dict[str, Path]) -> None:
-    pdf = builds["base"] / "diff-example-delegation.pdf"
+    pdf = builds["base"] / "diff-example-delegation.en.pdf"
     (edition,) = diff(pdf, PAIRS / "base.yaml").editions
     assert edition.status == "unchanged"
 
@@ -95,7 +95,9 @@ def test_a_pdf_the_manifest_does_not_describe_is_read_for_itself(
     # The edited build's public PDF put in place of the base build's: its data is read, and
     # the report says the file is not the one recorded.
     mixed = copy(builds["base"], tmp_path, "mixed")
-    shutil.copy(builds["edited"] / "diff-example-public.pdf", mixed / "diff-example-public.pdf")
+    shutil.copy(
+        builds["edited"] / "diff-example-public.en.pdf", mixed / "diff-example-public.en.pdf"
+    )
     report = diff(builds["base"], mixed)
     public = next(each for each in report.editions if each.audience == "public")
     assert public.status == "changed"
@@ -166,13 +168,13 @@ def test_two_different_briefings_are_refused(builds: dict[str, Path], tmp_path: 
     record = {"briefing": "another-briefing", "audience": "public"}
     pdf = fake_pdf(tmp_path / "other.pdf", carried, record)
     with pytest.raises(DiffError, match="different briefings"):
-        diff(builds["base"] / "diff-example-public.pdf", pdf)
+        diff(builds["base"] / "diff-example-public.en.pdf", pdf)
 
 
 def test_a_folder_listing_a_missing_pdf_is_refused(builds: dict[str, Path], tmp_path: Path) -> None:
     broken = copy(builds["base"], tmp_path, "broken")
-    (broken / "diff-example-public.pdf").unlink()
-    with pytest.raises(DiffError, match=r"diff-example-public\.pdf: missing"):
+    (broken / "diff-example-public.en.pdf").unlink()
+    with pytest.raises(DiffError, match=r"diff-example-public\.en\.pdf: missing"):
         diff(broken, builds["edited"])
 
 
@@ -200,7 +202,7 @@ def test_a_variant_no_longer_built_is_removed(builds: dict[str, Path], tmp_path:
     document = json.loads((fewer / "manifest.json").read_text())
     document["variants"] = [v for v in document["variants"] if v["audience"] != "public"]
     (fewer / "manifest.json").write_text(json.dumps(document))
-    (fewer / "diff-example-public.pdf").unlink()
+    (fewer / "diff-example-public.en.pdf").unlink()
     statuses = {e.audience: e.status for e in diff(builds["base"], fewer).editions}
     assert statuses == {"delegation": "changed", "public": "removed"}
 

@@ -16,7 +16,7 @@ def test_plain_report_marks_words_and_names_each_edition() -> None:
     text = render_terminal(diff(PAIRS / "base.yaml", PAIRS / "edited.yaml"))
     assert "\x1b[" not in text
     lines = text.splitlines()
-    assert "diff-example/public: changed: 12 changes" in lines
+    assert "diff-example/public/en: changed: 12 changes" in lines
     assert "    title: UN summits{+ and conferences+}" in lines
     assert any("percent_of_base [-166 %-] → {+170 %+} (derived)" in line for line in lines)
     assert lines[-1] == "2 editions: 2 changed"

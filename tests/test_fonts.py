@@ -15,6 +15,7 @@ from typing import Any
 
 import pikepdf
 import pytest
+from conftest import english_only
 from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont
@@ -32,7 +33,7 @@ NO_FONT = (
 )
 REN = '"人" (U+4EBA CJK UNIFIED IDEOGRAPH-4EBA)'
 QUAN = '"权" (U+6743 CJK UNIFIED IDEOGRAPH-6743)'
-SHIPPED_TEXT = EXAMPLE_BRIEFING.read_text(encoding="utf-8")
+SHIPPED_TEXT = english_only(EXAMPLE_BRIEFING.read_text(encoding="utf-8"))
 # Inside the first key message, on the second line of its folded text: not where the value starts.
 TYPED_AT = "with the Executive, Legislative"
 EXECUTIVE_PROFILE = (BUILTIN_TEMPLATES / "audiences" / "executive.yaml").read_text()
@@ -120,7 +121,7 @@ def refusal(data: Path, template_dirs: list[Path], out: Path) -> list[str]:
     """Build the executive variant, which must be refused, and return its problem lines."""
     before = snapshot(out)
     with pytest.raises(VariantsFailedError) as caught:
-        build(data, ["executive"], out, template_dirs)
+        build(data, ["executive"], out, template_dirs, language="en")
     assert [key.audience for key in caught.value.failures] == ["executive"]
     assert snapshot(out) == before, "a refused build changed the output folder"
     return str(next(iter(caught.value.failures.values()))).splitlines()
@@ -183,7 +184,7 @@ def test_a_font_declared_in_a_user_stylesheet_draws_the_text(
     )
     data = data_with(tmp_path, TYPED_AT, f"with the {HAN} Executive, Legislative")
 
-    (built,) = build(data, ["executive"], tmp_path / "out", [folder])
+    (built,) = build(data, ["executive"], tmp_path / "out", [folder], language="en")
 
     assert any(HAN in text for text in pdf_texts(built.path))
     assert TEST_HAN in embedded_fonts(built.path)
@@ -192,13 +193,17 @@ def test_a_font_declared_in_a_user_stylesheet_draws_the_text(
 def test_a_character_in_the_audience_profile_is_located_there(
     tmp_path: Path, earlier_out: Path
 ) -> None:
-    marking = "marking: RESTRICTED - FOR OFFICIAL USE ONLY"
-    folder = user_folder(tmp_path, EXECUTIVE_PROFILE.replace(marking, f"{marking} 人"))
+    # The English marking: the profile gives one per language.
+    marking = "  en: RESTRICTED - FOR OFFICIAL USE ONLY\n"
+    assert EXECUTIVE_PROFILE.count(marking) == 1
+    folder = user_folder(tmp_path, EXECUTIVE_PROFILE.replace(marking, f"{marking[:-1]} 人\n"))
     profile = "my-templates/audiences/executive.yaml"
 
     lines = refusal(EXAMPLE_BRIEFING, [folder], earlier_out)
 
-    assert lines == [f"{profile}:{where(tmp_path / profile, '人')}: marking: {NO_FONT.format(REN)}"]
+    assert lines == [
+        f"{profile}:{where(tmp_path / profile, '人')}: marking.en: {NO_FONT.format(REN)}"
+    ]
 
 
 def test_a_character_from_a_template_is_said_to_come_from_the_templates(
@@ -257,7 +262,7 @@ def test_emoji_are_drawn_with_the_bundled_emoji_font_and_digits_are_not(tmp_path
     # and Noto Emoji (which has digits too) must draw the emoji and nothing else.
     data = data_with(tmp_path, TYPED_AT, "with the \U0001f44d Executive, Legislative")
 
-    (built,) = build(data, ["executive"], tmp_path / "out")
+    (built,) = build(data, ["executive"], tmp_path / "out", language="en")
 
     assert any("\U0001f44d" in text for text in pdf_texts(built.path))
     emoji = embedded_fonts(built.path)["NotoEmoji-Regular"]
@@ -299,7 +304,7 @@ def test_a_font_declared_in_a_template_style_element_may_be_a_theme_font(
     )
     data = data_with(tmp_path, TYPED_AT, f"with the {HAN} Executive, Legislative")
 
-    (built,) = build(data, ["executive"], tmp_path / "out", [folder])
+    (built,) = build(data, ["executive"], tmp_path / "out", [folder], language="en")
 
     assert TEST_HAN in embedded_fonts(built.path)
 

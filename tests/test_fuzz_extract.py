@@ -512,7 +512,9 @@ class RealPdf:
 
 @pytest.fixture(scope="module")
 def real_pdf(tmp_path_factory: pytest.TempPathFactory) -> RealPdf:
-    (built,) = build(EXAMPLE_BRIEFING, ["executive"], tmp_path_factory.mktemp("real") / "out")
+    (built,) = build(
+        EXAMPLE_BRIEFING, ["executive"], tmp_path_factory.mktemp("real") / "out", language="en"
+    )
     with pikepdf.open(built.path) as pdf:
         attachments = {
             str(name): bytes(spec.EF.F.read_bytes())

@@ -30,6 +30,7 @@ from reportgen.build.manifest import (
     Entry,
     Manifest,
     ManifestError,
+    Profile,
     Source,
     dumps,
     load,
@@ -73,6 +74,7 @@ entries = st.builds(
     Entry,
     briefing=names,
     audience=names,
+    language=names,
     file=names,
     sha256=digests,
     bytes=counts,
@@ -81,6 +83,7 @@ entries = st.builds(
     data_file=names,
     data_sha256=digests,
     content_sha256=digests,
+    untranslated=counts,
     profile_file=names,
     profile_sha256=digests,
     shared_sha256=digests,
@@ -92,6 +95,14 @@ sources = st.builds(
     sha256=digests,
     briefing=names,
     audiences=st.none() | st.lists(names, max_size=4).map(tuple),
+    languages=st.lists(names, min_size=1, max_size=3).map(tuple),
+    catalogs=st.dictionaries(names, digests | st.just(""), max_size=3),
+)
+profiles = st.builds(
+    Profile,
+    name=names,
+    sha256=digests,
+    languages=st.none() | st.lists(names, max_size=3).map(tuple),
 )
 
 
@@ -105,6 +116,9 @@ def manifests_of(min_size: int = 0) -> st.SearchStrategy[Manifest]:
             lambda each: {source.file: source for source in each}
         ),
         inputs=st.dictionaries(st.text(max_size=24), st.text(max_size=70), max_size=6),
+        profiles=st.lists(profiles, max_size=3).map(
+            lambda each: {profile.name: profile for profile in each}
+        ),
     )
 
 
@@ -135,7 +149,7 @@ def test_every_manifest_reportgen_could_write_loads_back_equal(
 
 
 def test_no_manifest_is_an_empty_one(tmp_path: Path) -> None:
-    assert load(tmp_path / MANIFEST_NAME) == Manifest({}, {}, {})
+    assert load(tmp_path / MANIFEST_NAME) == Manifest({}, {}, {}, {})
 
 
 # --- anything else: must be refused (or, if by chance it is a manifest, load consistently) --
@@ -233,9 +247,9 @@ def broken(draw: Callable[..., Any], how: str) -> Any:
         record[draw(st.text(max_size=8).filter(lambda key: key not in record))] = "extra"
     elif how == "type":
         name = draw(st.sampled_from(sorted(record)))
-        if name in {"bytes", "pages"}:
+        if name in {"bytes", "pages", "untranslated"}:
             record[name] = draw(st.booleans() | st.floats() | st.text() | st.integers(max_value=-1))
-        elif name == "audiences":
+        elif name in {"audiences", "languages"}:
             record[name] = draw(st.text() | st.integers() | st.lists(st.integers(), min_size=1))
         else:
             record[name] = draw(st.integers() | st.none() | st.lists(st.text(), max_size=2))
@@ -286,7 +300,7 @@ def test_a_manifest_that_is_a_link_to_itself(tmp_path: Path) -> None:
     then writes a manifest in the link's place, and reads nothing through it."""
     path = tmp_path / MANIFEST_NAME
     path.symlink_to(path)
-    assert outcome(path) == ("loaded", Manifest({}, {}, {}))
+    assert outcome(path) == ("loaded", Manifest({}, {}, {}, {}))
 
 
 def test_a_manifest_over_the_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -294,7 +308,7 @@ def test_a_manifest_over_the_size_limit(tmp_path: Path, monkeypatch: pytest.Monk
 
     monkeypatch.setattr(module, "MAX_MANIFEST_BYTES", 10)
     path = tmp_path / MANIFEST_NAME
-    path.write_text('{"format": 2}   ')
+    path.write_text('{"format": 3}   ')
     assert outcome(path) == ("refused", f"{path}: larger than 10 bytes; {RECOVER}")
 
 

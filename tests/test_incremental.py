@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import english_only
 
 from reportgen.build import Progress, Shard, build, check
 from reportgen.build.manifest import MANIFEST_NAME, ManifestError, load, merge
@@ -24,7 +25,7 @@ def run(*args: str) -> Result:
 
 
 def key(audience: str) -> VariantKey:
-    return VariantKey(BRIEFING, audience)
+    return VariantKey(BRIEFING, audience, "en")
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +43,9 @@ SETTINGS = Path()
 def project(tmp_path: Path) -> tuple[Path, Path, Path]:
     """A copy of the shipped data, a user template folder with a stylesheet, an output folder."""
     data = tmp_path / "briefing.yaml"
-    data.write_bytes(EXAMPLE_BRIEFING.read_bytes())
+    # English only: these tests are about what makes a variant stale, and the copy has no
+    # catalog beside it.
+    data.write_text(english_only(EXAMPLE_BRIEFING.read_text(encoding="utf-8")), encoding="utf-8")
     looks = tmp_path / "looks"
     (looks / "audiences").mkdir(parents=True)
     (looks / "audiences" / "brief.yaml").write_text(
@@ -62,7 +65,7 @@ def build_brief(project: tuple[Path, Path, Path], **options: object) -> bool:
 
 
 def test_manifest_lists_every_output_with_its_digests(tmp_path: Path) -> None:
-    built = build(EXAMPLE_BRIEFING, ["executive", "public"], tmp_path)
+    built = build(EXAMPLE_BRIEFING, ["executive", "public"], tmp_path, language="en")
     entries = load(tmp_path / MANIFEST_NAME).entries
     assert sorted(entries) == [key("executive"), key("public")]
     for item in built:
@@ -80,7 +83,7 @@ def test_unchanged_inputs_are_not_rebuilt_and_force_rebuilds(
     project: tuple[Path, Path, Path],
 ) -> None:
     assert build_brief(project) is True
-    output = project[2] / "mexico-multilateral-human-rights-brief.pdf"
+    output = project[2] / "mexico-multilateral-human-rights-brief.en.pdf"
     before = output.stat().st_mtime_ns
     assert build_brief(project) is False
     assert output.stat().st_mtime_ns == before
@@ -115,29 +118,30 @@ def test_a_changed_input_makes_its_variant_stale(
 
 def test_check_exit_codes_and_reasons(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = run("build", "--check", "--out", str(out), "--audience", "executive")
+    executive = ("--out", str(out), "--audience", "executive", "--language", "en")
+    result = run("build", "--check", *executive)
     assert result.exit_code == 1
-    assert f"stale {BRIEFING}/executive: not built yet" in result.output
+    assert f"stale {BRIEFING}/executive/en: not built yet" in result.output
 
-    assert run("build", "--out", str(out), "--audience", "executive").exit_code == 0
-    result = run("build", "--check", "--out", str(out), "--audience", "executive")
+    assert run("build", *executive).exit_code == 0
+    result = run("build", "--check", *executive)
     assert result.exit_code == 0, result.output
 
-    pdf = out / "mexico-multilateral-human-rights-executive.pdf"
+    pdf = out / "mexico-multilateral-human-rights-executive.en.pdf"
     pdf.write_bytes(pdf.read_bytes() + b"\n")
-    result = run("build", "--check", "--out", str(out), "--audience", "executive")
+    result = run("build", "--check", *executive)
     assert result.exit_code == 1
     assert "was changed after it was built" in result.output
 
     pdf.unlink()
-    result = run("build", "--check", "--out", str(out), "--audience", "executive")
+    result = run("build", "--check", *executive)
     assert result.exit_code == 1
     assert "is missing" in result.output
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 4, 7])
 def test_shards_cover_every_variant_exactly_once(count: int) -> None:
-    names = [VariantKey(f"briefing-{n % 3}", f"audience-{n}") for n in range(11)]
+    names = [VariantKey(f"briefing-{n % 3}", f"audience-{n}", "en") for n in range(11)]
     shares = [Shard(index, count).take(names) for index in range(1, count + 1)]
     assert sorted(name for share in shares for name in share) == sorted(names)
     assert max(map(len, shares)) - min(map(len, shares)) <= 1
@@ -152,7 +156,8 @@ def test_bad_shards_are_refused() -> None:
 
 def test_sharded_builds_merge_into_one_manifest(tmp_path: Path) -> None:
     for index in (1, 2):
-        result = run("build", "--shard", f"{index}/2", "--out", str(tmp_path / f"s{index}"))
+        out = str(tmp_path / f"s{index}")
+        result = run("build", "--shard", f"{index}/2", "--language", "en", "--out", out)
         assert result.exit_code == 0, result.output
     merged = tmp_path / "merged.json"
     result = run(
@@ -168,8 +173,8 @@ def test_sharded_builds_merge_into_one_manifest(tmp_path: Path) -> None:
 
 
 def test_merge_refuses_manifests_that_disagree(tmp_path: Path) -> None:
-    build(EXAMPLE_BRIEFING, ["executive"], tmp_path / "a")
-    build(EXAMPLE_BRIEFING, ["executive"], tmp_path / "b")
+    build(EXAMPLE_BRIEFING, ["executive"], tmp_path / "a", language="en")
+    build(EXAMPLE_BRIEFING, ["executive"], tmp_path / "b", language="en")
     manifest_b = tmp_path / "b" / MANIFEST_NAME
     manifest_b.write_text(manifest_b.read_text().replace('"pages": 2', '"pages": 3'))
     with pytest.raises(ManifestError, match="disagree"):
@@ -179,9 +184,9 @@ def test_merge_refuses_manifests_that_disagree(tmp_path: Path) -> None:
 def test_rebuild_into_a_fresh_folder_is_byte_identical_with_the_same_manifest(
     tmp_path: Path,
 ) -> None:
-    build(EXAMPLE_BRIEFING, ["executive"], tmp_path / "one")
-    build(EXAMPLE_BRIEFING, ["executive"], tmp_path / "two")
-    for name in ("mexico-multilateral-human-rights-executive.pdf", MANIFEST_NAME):
+    build(EXAMPLE_BRIEFING, ["executive"], tmp_path / "one", language="en")
+    build(EXAMPLE_BRIEFING, ["executive"], tmp_path / "two", language="en")
+    for name in ("mexico-multilateral-human-rights-executive.en.pdf", MANIFEST_NAME):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
 
@@ -208,7 +213,7 @@ def test_a_failing_variant_is_reported_while_the_others_finish(
     )
     recorder = Recorder()
     with pytest.raises(VariantsFailedError) as caught:
-        build(data, ["broken", "brief"], out, [looks], progress=recorder, jobs=1)
+        build(data, ["broken", "brief"], out, [looks], progress=recorder, jobs=1, language="en")
     assert list(caught.value.failures) == [key("broken")]
     assert recorder.finished_ok == [key("brief")]
     # Nothing written: not the good PDF, not a manifest; only the lock file may be there.
@@ -216,7 +221,9 @@ def test_a_failing_variant_is_reported_while_the_others_finish(
 
 
 def test_json_summary(tmp_path: Path) -> None:
-    result = run("build", "--json", "--out", str(tmp_path), "--audience", "executive")
+    result = run(
+        "build", "--json", "--out", str(tmp_path), "--audience", "executive", "--language", "en"
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["ok"] is True
@@ -226,8 +233,8 @@ def test_json_summary(tmp_path: Path) -> None:
     assert output["rebuilt"] is True
 
     output = tmp_path / "out"
-    result = run("build", "--json", "--out", str(output), "--max-pages", "1")
+    result = run("build", "--json", "--out", str(output), "--max-pages", "1", "--language", "en")
     assert result.exit_code == 1
     summary = json.loads(result.stdout)
     assert summary["ok"] is False
-    assert f"{BRIEFING}/delegation" in summary["failures"]
+    assert f"{BRIEFING}/delegation/en" in summary["failures"]

@@ -16,7 +16,7 @@ from reportgen.build.inputs import SharedInputs, content_sha256, variant_digest
 from reportgen.cli import main
 from reportgen.resources import EXAMPLE_BRIEFING
 
-EXECUTIVE = VariantKey("mexico-multilateral-human-rights", "executive")
+EXECUTIVE = VariantKey("mexico-multilateral-human-rights", "executive", "en")
 
 
 def template_folder(root: Path) -> Path:
@@ -88,7 +88,7 @@ def test_an_output_folder_inside_a_template_folder_is_not_hashed(tmp_path: Path)
     (out / "briefing-public.pdf").write_bytes(
         b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
     )
-    (out / "manifest.json").write_text('{"format": 2}\n', encoding="utf-8")
+    (out / "manifest.json").write_text('{"format": 3}\n', encoding="utf-8")
     after = SharedInputs([folder], exclude=[out])
 
     assert after.digest == before.digest
@@ -152,14 +152,14 @@ def test_a_change_to_reportgens_own_code_marks_outputs_stale(
     monkeypatch.setattr("reportgen.build.inputs.CODE_FOLDER", code)
     monkeypatch.chdir(tmp_path)  # no settings file is found here
     out = tmp_path / "out"
-    build(EXAMPLE_BRIEFING, ["executive"], out)
-    args = ["build", "--data", str(EXAMPLE_BRIEFING), "--audience", "executive"]
+    build(EXAMPLE_BRIEFING, ["executive"], out, language="en")
+    args = ["build", "--data", str(EXAMPLE_BRIEFING), "--audience", "executive", "--language", "en"]
     before = CliRunner().invoke(main, [*args, "--out", str(out), "--check"])
     assert before.exit_code == 0, before.output
 
     with (code / "charts.py").open("a", encoding="utf-8") as stream:
         stream.write("# a change to how charts are drawn\n")
-    stale = check(EXAMPLE_BRIEFING, ["executive"], out)
+    stale = check(EXAMPLE_BRIEFING, ["executive"], out, language="en")
 
     assert list(stale) == [EXECUTIVE]
     assert "charts.py" in stale[EXECUTIVE]

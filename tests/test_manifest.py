@@ -32,6 +32,7 @@ def entry(briefing: str = "alpha", audience: str = "executive", **changes: Any) 
     fields: dict[str, Any] = {
         "briefing": briefing,
         "audience": audience,
+        "language": "en",
         "file": f"{briefing}-{audience}.pdf",
         "sha256": "1" * 64,
         "bytes": 42585,
@@ -40,6 +41,7 @@ def entry(briefing: str = "alpha", audience: str = "executive", **changes: Any) 
         "data_file": f"data/{briefing}.yaml",
         "data_sha256": "3" * 64,
         "content_sha256": "4" * 64,
+        "untranslated": 0,
         "profile_file": f"audiences/{audience}.yaml",
         "profile_sha256": "5" * 64,
         "shared_sha256": "6" * 64,
@@ -49,7 +51,7 @@ def entry(briefing: str = "alpha", audience: str = "executive", **changes: Any) 
 
 
 def source(briefing: str = "alpha", audiences: tuple[str, ...] | None = None) -> Source:
-    return Source(f"data/{briefing}.yaml", "3" * 64, briefing, audiences)
+    return Source(f"data/{briefing}.yaml", "3" * 64, briefing, audiences, ("en",), {})
 
 
 def manifest(*entries: Entry, sources: tuple[Source, ...] = (), inputs: Any = None) -> Manifest:
@@ -57,6 +59,7 @@ def manifest(*entries: Entry, sources: tuple[Source, ...] = (), inputs: Any = No
         {each.key: each for each in entries},
         {each.file: each for each in sources},
         INPUTS if inputs is None else inputs,
+        {},
     )
 
 
@@ -101,7 +104,7 @@ def test_dumps_is_the_same_whatever_order_entries_were_added_in() -> None:
 
 
 def test_a_missing_manifest_loads_as_empty(tmp_path: Path) -> None:
-    assert load(tmp_path / MANIFEST_NAME) == Manifest({}, {}, {})
+    assert load(tmp_path / MANIFEST_NAME) == Manifest({}, {}, {}, {})
 
 
 def test_a_format_1_manifest_is_refused_mentioning_format_and_force(tmp_path: Path) -> None:
@@ -133,27 +136,27 @@ DAMAGED: dict[str, object] = {
     "an empty object": {},
     "not JSON": b"{format: 2,",
     "empty": b"",
-    "invalid UTF-8": b'{"format": 2, "generator": "\xff\xfe"}',
+    "invalid UTF-8": b'{"format": 3, "generator": "\xff\xfe"}',
     "5000-deep nested list": b"[" * 5000 + b"]" * 5000,
-    "5000-deep nested object": b'{"format": 2, "inputs": ' + b'{"a": ' * 5000 + b"1" + b"}" * 5001,
+    "5000-deep nested object": b'{"format": 3, "inputs": ' + b'{"a": ' * 5000 + b"1" + b"}" * 5001,
     "pages as text": with_entry(pages="x"),
     "pages negative": with_entry(pages=-1),
     "pages true": with_entry(pages=True),
     "bytes as a float": with_entry(bytes=1.5),
     "sha256 as a number": with_entry(sha256=7),
     "briefing null": with_entry(briefing=None),
-    "a huge number": b'{"format": 2, "variants": [{"pages": ' + b"9" * 5000 + b"}]}",
+    "a huge number": b'{"format": 3, "variants": [{"pages": ' + b"9" * 5000 + b"}]}",
     "a missing field": without_field("pages"),
     "an extra field": with_entry(colour="blue"),
-    "a variant that is a list": {"format": 2, "variants": [[1, 2]]},
-    "variants an object": {"format": 2, "variants": {}},
-    "sources a string": {"format": 2, "sources": "data/a.yaml"},
+    "a variant that is a list": {"format": 3, "variants": [[1, 2]]},
+    "variants an object": {"format": 3, "variants": {}},
+    "sources a string": {"format": 3, "sources": "data/a.yaml"},
     "source audiences a string": {
-        "format": 2,
+        "format": 3,
         "sources": [{"file": "a.yaml", "sha256": "3", "briefing": "a", "audiences": "public"}],
     },
-    "inputs a list": {"format": 2, "inputs": []},
-    "inputs of numbers": {"format": 2, "inputs": {"software/weasyprint": 66}},
+    "inputs a list": {"format": 3, "inputs": []},
+    "inputs of numbers": {"format": 3, "inputs": {"software/weasyprint": 66}},
     "format as text": {"format": "2"},
     "format as a list": {"format": [2]},
 }
@@ -183,11 +186,11 @@ def test_build_with_force_recovers_over_a_damaged_manifest(tmp_path: Path) -> No
     out = tmp_path / "out"
     write(out / MANIFEST_NAME, b"\x00 not a manifest")
 
-    (built,) = build(EXAMPLE_BRIEFING, ["executive"], out, force=True)
+    (built,) = build(EXAMPLE_BRIEFING, ["executive"], out, force=True, language="en")
 
     assert built.rebuilt
     assert built.path.read_bytes().startswith(b"%PDF-")
-    assert list(load(out / MANIFEST_NAME).entries) == [VariantKey(BRIEFING, "executive")]
+    assert list(load(out / MANIFEST_NAME).entries) == [VariantKey(BRIEFING, "executive", "en")]
 
 
 def test_build_without_force_refuses_a_damaged_manifest_in_one_line(
@@ -195,7 +198,7 @@ def test_build_without_force_refuses_a_damaged_manifest_in_one_line(
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no settings file is found here
     out = tmp_path / "out"
-    damaged = b'{"format": 2, "variants": [{"pages": "x"}]}'
+    damaged = b'{"format": 3, "variants": [{"pages": "x"}]}'
     write(out / MANIFEST_NAME, damaged)
 
     result = CliRunner().invoke(main, ["build", "--data", str(EXAMPLE_BRIEFING), "--out", str(out)])
@@ -241,7 +244,7 @@ def test_merge_refuses_two_shards_disagreeing_about_a_variant(tmp_path: Path) ->
     message = str(raised.value)
     assert str(first) in message
     assert str(second) in message
-    assert "'alpha/executive'" in message
+    assert "'alpha/executive/en'" in message
 
 
 def test_merge_accepts_two_shards_agreeing_about_a_variant(tmp_path: Path) -> None:
@@ -273,5 +276,5 @@ def test_merge_refuses_a_missing_manifest(tmp_path: Path) -> None:
 
 
 def test_entry_key_is_its_variant() -> None:
-    assert entry("alpha", "public").key == VariantKey("alpha", "public")
+    assert entry("alpha", "public").key == VariantKey("alpha", "public", "en")
     assert dataclasses.replace(entry(), audience="public").key.audience == "public"

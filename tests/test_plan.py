@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import english_only
 
 from reportgen.build import BuiltFile, Shard, VariantKey, build, check
 from reportgen.build.manifest import MANIFEST_NAME, load
@@ -21,13 +22,13 @@ from reportgen.provenance import BUILD_RECORD_NAME, extract
 from reportgen.resources import EXAMPLE_BRIEFING
 
 SHIPPED_ID = "id: mexico-multilateral-human-rights\n"
-ALPHA, BETA = VariantKey("alpha", "executive"), VariantKey("beta", "executive")
+ALPHA, BETA = VariantKey("alpha", "executive", "en"), VariantKey("beta", "executive", "en")
 
 
 def briefing(briefing_id: str, *extra: str) -> str:
     """The shipped briefing under another id, with ``extra`` top-level lines after the id (so
-    the first of them is line 9)."""
-    text = EXAMPLE_BRIEFING.read_text(encoding="utf-8")
+    the first of them is line 9), in English only: these copies have no catalog beside them."""
+    text = english_only(EXAMPLE_BRIEFING.read_text(encoding="utf-8"))
     assert text.count(SHIPPED_ID) == 1
     return text.replace(SHIPPED_ID, "".join(f"{line}\n" for line in [f"id: {briefing_id}", *extra]))
 
@@ -76,11 +77,11 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
 def test_a_folder_of_two_briefings_builds_each_briefings_variants(pair: Pair) -> None:
     assert rebuilt(pair.results) == {ALPHA: True, BETA: True}
     assert [result.path.name for result in pair.results] == [
-        "alpha-executive.pdf",
-        "beta-executive.pdf",
+        "alpha-executive.en.pdf",
+        "beta-executive.en.pdf",
     ]
     assert all(result.pages == 2 for result in pair.results)
-    assert list(pdfs(pair.root / "out")) == ["alpha-executive.pdf", "beta-executive.pdf"]
+    assert list(pdfs(pair.root / "out")) == ["alpha-executive.en.pdf", "beta-executive.en.pdf"]
     assert sorted(load(pair.root / "out" / MANIFEST_NAME).entries) == [ALPHA, BETA]
 
 
@@ -163,9 +164,9 @@ def test_repeated_data_options_build_every_file_named(
     )
 
     assert result.exit_code == 0, result.output
-    assert list(pdfs(tmp_path / "output")) == ["alpha-executive.pdf", "beta-executive.pdf"]
-    assert "wrote output/alpha-executive.pdf (2 pages" in result.output
-    assert "wrote output/beta-executive.pdf (2 pages" in result.output
+    assert list(pdfs(tmp_path / "output")) == ["alpha-executive.en.pdf", "beta-executive.en.pdf"]
+    assert "wrote output/alpha-executive.en.pdf (2 pages" in result.output
+    assert "wrote output/beta-executive.en.pdf (2 pages" in result.output
     sources = load(tmp_path / "output" / MANIFEST_NAME).sources
     assert sorted(sources) == ["a.yaml", "more/b.yaml"]
 
@@ -232,8 +233,8 @@ def test_a_briefing_declaring_its_audiences_is_built_only_for_them(
 
     results = build(Path("data"), [], Path("out"))
 
-    assert rebuilt(results) == {VariantKey("alpha", "public"): True}
-    assert list(pdfs(tmp_path / "out")) == ["alpha-public.pdf"]
+    assert rebuilt(results) == {VariantKey("alpha", "public", "en"): True}
+    assert list(pdfs(tmp_path / "out")) == ["alpha-public.en.pdf"]
     assert load(tmp_path / "out" / MANIFEST_NAME).sources["data/alpha.yaml"].audiences == (
         "public",
     )
@@ -281,5 +282,5 @@ def test_a_shard_builds_and_records_only_its_own_variants(
     results = build(Path("data"), ["executive"], Path("out"), shard=Shard(2, 2))
 
     assert rebuilt(results) == {BETA: True}
-    assert list(pdfs(tmp_path / "out")) == ["beta-executive.pdf"]
+    assert list(pdfs(tmp_path / "out")) == ["beta-executive.en.pdf"]
     assert sorted(load(tmp_path / "out" / MANIFEST_NAME).entries) == [BETA]

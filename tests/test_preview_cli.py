@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from reportgen.editions import catalog_path
 from reportgen.resources import EXAMPLE_BRIEFING
 from reportgen.scaffold import init_template
 
@@ -199,12 +200,51 @@ def test_zoom_keeps_the_place_and_the_menus_switch_variant(browser: Browser, pro
         assert page.locator("#audience option").all_text_contents() == ["executive", "public"]
         page.select_option("#audience", "public")
         page.wait_for_selector("body[data-build='2']", timeout=UPDATE_MS)
-        expect(page).to_have_title("mexico-multilateral-human-rights/public - preview")
+        expect(page).to_have_title("mexico-multilateral-human-rights/public/en - preview")
         expect(page.locator("#pages")).to_contain_text("PUBLIC")
         expect(page.locator("#status")).to_contain_text("last good build")
         page.close()
     finally:
         running.close()
+
+
+def test_a_language_is_shown_switched_and_its_draft_warned(browser: Browser, project: Path) -> None:
+    spanish = "La cooperación multilateral de México en derechos humanos"
+    catalog = (project / DATA).with_suffix(".es.po")
+    text = catalog_path(EXAMPLE_BRIEFING, "es").read_text(encoding="utf-8")
+    # One string left untranslated: the edition is shown all the same, as a draft.
+    assert f'msgstr "{spanish}"' in text
+    catalog.write_text(text.replace(f'msgstr "{spanish}"', 'msgstr ""'), encoding="utf-8")
+    running = Preview(project, "--audience", "public", "--language", "es")
+    try:
+        built = running.line()
+        assert re.fullmatch(
+            r"built mexico-multilateral-human-rights/public/es \(\d+ pages, 1 warning\) in .* s",
+            built,
+        ), built
+        page = _open(browser, running)
+        expect(page).to_have_title("mexico-multilateral-human-rights/public/es - preview")
+        assert page.locator("#language option").all_text_contents() == ["en", "es"]
+        expect(page.locator("#warnings")).to_be_visible()
+        expect(page.locator("#warning-lines")).to_contain_text(
+            "mexico-multilateral-human-rights.es.po:"
+        )
+        expect(page.locator("#warning-lines")).to_contain_text("incomplete draft")
+        expect(page.locator("#pages")).to_contain_text("Mensajes clave")
+        # The translator saves the missing string: the draft is a finished edition.
+        catalog.write_text(text, encoding="utf-8")
+        page.wait_for_selector("body[data-build='2']", timeout=UPDATE_MS)
+        expect(page.locator("#warnings")).to_be_hidden()
+        expect(page.locator("#pages")).to_contain_text("de México en derechos humanos")
+        # The briefing's own language, from the menu.
+        page.select_option("#language", "en")
+        page.wait_for_selector("body[data-build='3']", timeout=UPDATE_MS)
+        expect(page).to_have_title("mexico-multilateral-human-rights/public/en - preview")
+        expect(page.locator("#pages")).to_contain_text("Key messages")
+        page.close()
+    finally:
+        running.close()
+    assert any("incomplete draft" in line for line in running.errors)
 
 
 def _states(url: str, into: list[dict[str, Any]]) -> None:
@@ -256,7 +296,7 @@ def _children(pid: int) -> set[int]:
 def test_ctrl_c_stops_it_and_leaves_no_worker_process(project: Path) -> None:
     running = Preview(project, "--audience", "executive")
     built = running.line()
-    assert built.startswith("built mexico-multilateral-human-rights/executive (2 pages) in ")
+    assert built.startswith("built mexico-multilateral-human-rights/executive/en (2 pages) in ")
     workers = _children(running.process.pid)
     assert workers, "the layout worker runs beside the preview"
     assert running.interrupt() == 130  # as every command that Ctrl-C stops

@@ -62,7 +62,7 @@ class FakeDocument:
 @dataclass
 class FakeSession:
     state: State = field(default_factory=lambda: State(serial=1, data_files=("a.yaml",)))
-    selected: list[tuple[str, str]] = field(default_factory=list)
+    selected: list[tuple[str, str, str | None]] = field(default_factory=list)
     changed: threading.Condition = field(default_factory=threading.Condition)
 
     def state_after(self, serial: int, timeout: float) -> State | None:
@@ -73,10 +73,10 @@ class FakeSession:
     def document(self, build: int) -> FakeDocument | None:
         return FakeDocument() if build == 3 else None
 
-    def select(self, data: str, audience: str) -> None:
-        if data != "a.yaml":
+    def select(self, data: str, audience: str, language: str | None = None) -> None:
+        if data != "a.yaml" or language not in (None, "en", "es"):
             raise PreviewError("no such choice")
-        self.selected.append((data, audience))
+        self.selected.append((data, audience, language))
 
     def publish(self, **changes: object) -> None:
         with self.changed:
@@ -232,7 +232,12 @@ def test_a_variant_is_chosen_by_json_from_this_origin_only(
     assert _get(server, "/select", method="POST", headers=own, body=not_offered).status == 400
     assert _get(server, "/select", method="POST", headers=own, body=b"{").status == 400
     assert _get(server, "/elsewhere", method="POST", headers=own, body=body).status == 404
-    assert session.selected == [("a.yaml", "public")]
+    # A language, where the page names one; one not offered is refused as the rest.
+    spanish = b'{"data": "a.yaml", "audience": "public", "language": "es"}'
+    assert _get(server, "/select", method="POST", headers=own, body=spanish).status == 200
+    french = b'{"data": "a.yaml", "audience": "public", "language": "fr"}'
+    assert _get(server, "/select", method="POST", headers=own, body=french).status == 400
+    assert session.selected == [("a.yaml", "public", None), ("a.yaml", "public", "es")]
 
 
 def test_a_port_in_use_is_one_clear_error(served: tuple[PreviewServer, FakeSession]) -> None:

@@ -17,6 +17,7 @@ import reportgen.build.runner
 from reportgen.build.limits import Limits
 from reportgen.build.pipeline import LayoutJob
 from reportgen.build.runner import Job, Outcome, Succeeded
+from reportgen.editions import catalog_path
 from reportgen.errors import PreviewError
 from reportgen.pdf import RenderedPdf
 from reportgen.preview.session import Preview, Selection, State, prepare
@@ -54,7 +55,7 @@ def test_the_first_briefing_and_audience_by_default_with_the_others_offered(
     assert prepared.data == "data/a-second.yaml"
     # Only the audiences that briefing is for, in the order audiences are listed.
     assert prepared.audiences == ("executive", "public")
-    assert str(prepared.key) == "second/executive"
+    assert str(prepared.key) == "second/executive/en"
     assert prepared.problems == () and prepared.job is not None
     layout = prepared.job.args[0]
     assert isinstance(layout, LayoutJob) and layout.briefing is not None
@@ -176,7 +177,7 @@ def test_a_save_shows_its_build_and_an_error_keeps_the_last_good_pages(
 ) -> None:
     preview, _ = session
     first = _until(preview, lambda s: s.status == "ready")
-    assert (first.build, first.variant) == (1, "mexico-multilateral-human-rights/delegation")
+    assert (first.build, first.variant) == (1, "mexico-multilateral-human-rights/delegation/en")
     assert first.built_at is not None and first.pages == 1
     path = project / "data" / "b-mexico.yaml"
     text = path.read_text(encoding="utf-8")
@@ -220,9 +221,12 @@ def test_the_page_switches_variant_among_those_offered(
     _until(preview, lambda s: s.status == "ready")
     preview.select("data/b-mexico.yaml", "public")
     switched = _until(preview, lambda s: s.status == "ready" and s.build == 2)
-    assert switched.variant == "mexico-multilateral-human-rights/public"
+    assert switched.variant == "mexico-multilateral-human-rights/public/en"
     with pytest.raises(PreviewError):
         preview.select("data/b-mexico.yaml", "nobody")
+    # The page's language menu is empty while no briefing has loaded: no language, then.
+    preview.select("data/b-mexico.yaml", "executive", "")
+    _until(preview, lambda s: s.status == "ready" and s.variant.endswith("/executive/en"))
 
 
 def test_a_variant_over_its_page_limit_is_shown_with_the_limit_named(
@@ -231,16 +235,112 @@ def test_a_variant_over_its_page_limit_is_shown_with_the_limit_named(
     preview, _ = session
     _until(preview, lambda s: s.status == "ready")
     preview.select("data/b-mexico.yaml", "executive")  # its profile allows 2 pages
-    _until(preview, lambda s: s.status == "ready" and s.variant.endswith("/executive"))
+    _until(preview, lambda s: s.status == "ready" and s.variant.endswith("/executive/en"))
     (pool,) = StandInPool.made
     pool.pages = 3
     path = project / "data" / "b-mexico.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace(TITLE, "title: Longer"), "utf-8")
     over = _until(preview, lambda s: s.status == "failed")
     assert over.problems == (
-        "mexico-multilateral-human-rights/executive: audience 'executive' has a limit of 2 "
+        "mexico-multilateral-human-rights/executive/en: audience 'executive' has a limit of 2 "
         "pages, but its PDF has 3",
     )
     # The pages are shown all the same: the author needs to see what overflows.
     assert (over.build, over.pages) == (3, 3)
     assert _shown_text(preview, over) == "Longer Longer Longer"
+
+
+# -- languages -------------------------------------------------------------------------------
+
+SPANISH_TITLE = "La cooperación multilateral de México en derechos humanos"
+
+
+def _catalog(project: Path, *, without_title: bool = False) -> Path:
+    """The shipped Spanish catalog beside the data; ``without_title``: its title untranslated."""
+    text = catalog_path(EXAMPLE_BRIEFING, "es").read_text(encoding="utf-8")
+    if without_title:
+        assert f'msgstr "{SPANISH_TITLE}"' in text
+        text = text.replace(f'msgstr "{SPANISH_TITLE}"', 'msgstr ""')
+    path = catalog_path(project / "data" / "b-mexico.yaml", "es")
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_briefing_own_language_by_default_and_its_translations_offered(
+    project: Path,
+) -> None:
+    prepared = prepare(Selection((Path("data"),)), None, "public")
+    assert (prepared.language, prepared.languages) == ("en", ("en", "es"))
+    assert str(prepared.key) == "mexico-multilateral-human-rights/public/en"
+    assert prepared.warnings == ()
+
+
+def test_a_language_is_translated_from_the_catalog_beside_the_data(project: Path) -> None:
+    _catalog(project)
+    for prepared in (
+        prepare(Selection((Path("data"),), language="es"), None, "public"),
+        prepare(Selection((Path("data"),)), None, "public", "es"),
+    ):
+        assert str(prepared.key) == "mexico-multilateral-human-rights/public/es"
+        assert prepared.problems == () and prepared.warnings == ()
+        assert prepared.job is not None
+        layout = prepared.job.args[0]
+        assert isinstance(layout, LayoutJob) and layout.briefing is not None
+        assert layout.briefing.title == SPANISH_TITLE and layout.briefing.language == "es"
+        assert layout.edition is not None and layout.edition.language == "es"
+        assert not layout.edition.draft
+
+
+def test_an_incomplete_translation_is_shown_as_a_draft_naming_what_is_missing(
+    project: Path,
+) -> None:
+    catalog = _catalog(project, without_title=True)
+    prepared = prepare(Selection((Path("data"),), language="es"), None, "public")
+    assert prepared.problems == () and prepared.job is not None
+    layout = prepared.job.args[0]
+    assert layout.briefing.title == "Mexico's multilateral human rights cooperation"
+    assert layout.edition is not None and layout.edition.draft
+    assert layout.edition.fallbacks == ("title",)
+    (warning,) = prepared.warnings
+    # As the command line prints it: the catalog's file and line (its msgid's), the field.
+    lines = catalog.read_text(encoding="utf-8").splitlines()
+    line = lines.index('msgctxt "title"') + 2
+    assert lines[line - 1].startswith("msgid ")
+    assert warning.startswith(f"data/b-mexico.es.po:{line}: ")
+    assert warning.endswith("(shown in en: an incomplete draft)")
+    assert "title" in warning
+
+
+def test_a_missing_catalog_is_a_problem_and_an_unknown_language_falls_back(
+    project: Path,
+) -> None:
+    prepared = prepare(Selection((Path("data"),), language="es"), None, "public")
+    assert prepared.job is None and prepared.language == "es"
+    (problem,) = prepared.problems
+    assert "b-mexico.es.po" in problem and "translations update --language es" in problem
+    prepared = prepare(Selection((Path("data"),), language="fr"), None, "public")
+    assert prepared.job is not None and prepared.language == "en"
+    assert prepared.warnings == (
+        "data/b-mexico.yaml: not published in fr (its languages are en, es): shown in en",
+    )
+
+
+def test_the_page_switches_language_and_a_saved_catalog_rebuilds(
+    session: tuple[Preview, list[State]], project: Path
+) -> None:
+    preview, _ = session
+    catalog = _catalog(project, without_title=True)
+    first = _until(preview, lambda s: s.status == "ready")
+    assert (first.language, first.languages) == ("en", ("en", "es"))
+    with pytest.raises(PreviewError):
+        preview.select(first.data, first.audience, "fr")
+    preview.select(first.data, first.audience, "es")
+    draft = _until(preview, lambda s: s.status == "ready" and s.variant.endswith("/es"))
+    assert len(draft.warnings) == 1 and "incomplete draft" in draft.warnings[0]
+    assert _shown_text(preview, draft).endswith("s multilateral human rights cooperation")
+    _catalog(project)  # the translator saves the title's translation
+    assert catalog.is_file()
+    done = _until(preview, lambda s: s.status == "ready" and s.build > draft.build)
+    assert done.variant.endswith("/es") and done.warnings == ()
+    # (The stand-in layout draws Latin-1 only: the accents are its own.)
+    assert _shown_text(preview, done).endswith("xico en derechos humanos")

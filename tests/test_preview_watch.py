@@ -36,6 +36,9 @@ def test_the_data_templates_built_ins_and_settings_are_watched(tmp_path: Path) -
         looks / "fonts" / "New.ttf",  # a file added later counts too
         looks / "audiences" / "press.yaml",
         BUILTIN_TEMPLATES / "style" / "briefing.css",
+        # Its catalogs, beside it: those there now and those made later.
+        briefing.with_name("briefing.es.po"),
+        briefing.with_name("briefing.pt-BR.po"),
     ):
         assert watched.covers(path), path
     # The rest of the project is not the variant's input: the output, other files beside it.
@@ -43,6 +46,9 @@ def test_the_data_templates_built_ins_and_settings_are_watched(tmp_path: Path) -
         tmp_path / "output" / "x.pdf",
         tmp_path / "notes.txt",
         tmp_path / "data" / "b.yaml",
+        tmp_path / "data" / "b.es.po",  # another briefing's catalog
+        tmp_path / "data" / "briefing.po",
+        tmp_path / "briefing.es.po",  # not beside it
     ):
         assert not watched.covers(path), path
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import english_only
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
@@ -62,7 +63,11 @@ FIELDS: dict[str, Callable[[dict[str, Any], str], None]] = {
     "figure label": _set_figure_label,
 }
 
-_SHIPPED: dict[str, Any] = yaml.safe_load(EXAMPLE_BRIEFING.read_text(encoding="utf-8"))
+# English only: the copies have no catalog beside them (and a build refused for the want of
+# one would pass every example).
+_SHIPPED: dict[str, Any] = yaml.safe_load(
+    english_only(EXAMPLE_BRIEFING.read_text(encoding="utf-8"))
+)
 EARLIER_PDF = b"%PDF-1.7\n% an earlier build\n%%EOF\n"
 
 
@@ -108,7 +113,7 @@ def check_build(folder: Path, field: str, text: str, normalise: Normalise) -> No
     data = data_with(folder, field, text)
     out = folder / "out"
     out.mkdir()
-    (out / f"{_SHIPPED['id']}-{AUDIENCE}.pdf").write_bytes(EARLIER_PDF)
+    (out / f"{_SHIPPED['id']}-{AUDIENCE}.en.pdf").write_bytes(EARLIER_PDF)
     (out / "notes.txt").write_text("not ours to touch\n")
     before = snapshot(out)
     try:

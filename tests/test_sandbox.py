@@ -334,7 +334,7 @@ def test_a_worker_reads_the_built_in_templates_and_fonts() -> None:
 
 
 def test_the_build_lays_out_under_the_sandbox(tmp_path: Path) -> None:
-    (built,) = build(EXAMPLE_BRIEFING, ["executive"], tmp_path / "out")
+    (built,) = build(EXAMPLE_BRIEFING, ["executive"], tmp_path / "out", language="en")
 
     reader = PdfReader(built.path)
     assert built.pages == len(reader.pages) == 2

@@ -20,10 +20,11 @@ def test_starter_folder_builds_as_it_is(tmp_path: Path) -> None:
     written = init_template(folder, "parliament")
     assert {path.relative_to(folder).as_posix() for path in written} == {
         "audiences/parliament.yaml",
+        "locale/es.po",
         "parliament.html.j2",
         "style/parliament.css",
     }
-    (built,) = build(EXAMPLE_BRIEFING, ["parliament"], tmp_path / "out", [folder])
+    (built,) = build(EXAMPLE_BRIEFING, ["parliament"], tmp_path / "out", [folder], language="en")
     text = PdfReader(built.path).pages[0].extract_text()
     assert "Your own cover text goes here." in text
 

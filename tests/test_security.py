@@ -38,7 +38,7 @@ import pypdfium2 as pdfium
 import pytest
 import yaml
 from click.testing import CliRunner, Result
-from conftest import normalise_pdf_text
+from conftest import english_only, normalise_pdf_text
 from pdftext import contains, pdf_texts
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, StreamObject
@@ -53,6 +53,9 @@ from reportgen.resources import EXAMPLE_BRIEFING
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 BRIEFING_ID = "mexico-multilateral-human-rights"
 MIB = 1024 * 1024
+# The shipped briefing in English only (its line numbers unchanged): the copies these tests
+# write have no Spanish catalog beside them.
+SHIPPED_TEXT = english_only(EXAMPLE_BRIEFING.read_text(encoding="utf-8"))
 
 # Short limits keep the hostile cases quick; "tiny" needs a fraction of each.
 QUICK = Limits(seconds=3, max_pages=500, memory_mib=1024)
@@ -71,7 +74,9 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
     monkeypatch.chdir(tmp_path)
     # A briefings project: the commands' default data is data/ here.
     (tmp_path / "data").mkdir()
-    (tmp_path / "data" / EXAMPLE_BRIEFING.name).write_bytes(EXAMPLE_BRIEFING.read_bytes())
+    # English only: these tests are about hostile input, not translation, and the copy has no
+    # catalog beside it.
+    (tmp_path / "data" / EXAMPLE_BRIEFING.name).write_text(SHIPPED_TEXT, encoding="utf-8")
     loggers = [logging.getLogger(name) for name in ("weasyprint", "reportgen")]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
@@ -111,7 +116,7 @@ def earlier_outputs(folder: Path, *audiences: str) -> dict[str, bytes]:
     """Fill ``folder`` with PDFs from an 'earlier build' and return its snapshot."""
     folder.mkdir(parents=True, exist_ok=True)
     for name in audiences:
-        path = folder / f"{BRIEFING_ID}-{name}.pdf"
+        path = folder / f"{BRIEFING_ID}-{name}.en.pdf"
         path.write_bytes(b"%PDF-1.7\n% an earlier build of " + name.encode() + b"\n%%EOF\n")
     (folder / "notes.txt").write_text("not ours to touch\n")
     return snapshot(folder)
@@ -188,7 +193,7 @@ def notdef_fonts(path: Path) -> list[str]:
 
 
 def shipped_raw() -> dict[str, Any]:
-    raw = yaml.safe_load(EXAMPLE_BRIEFING.read_text(encoding="utf-8"))
+    raw = yaml.safe_load(SHIPPED_TEXT)
     assert isinstance(raw, dict)
     return raw
 
@@ -211,7 +216,6 @@ def line_of(text: str, fragment: str) -> int:
 # ---- YAML ------------------------------------------------------------------------------------
 
 
-SHIPPED_TEXT = EXAMPLE_BRIEFING.read_text(encoding="utf-8")
 AUTHOR = "author: Multilateral human rights briefing team\n"
 
 
@@ -350,7 +354,7 @@ def test_a_file_with_a_byte_order_mark_builds(tmp_path: Path) -> None:
     (tmp_path / "bom.yaml").write_bytes(b"\xef\xbb\xbf" + SHIPPED_TEXT.encode())
     result = cli("build", "--data", "bom.yaml", "--out", "out", "--audience", "executive")
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "out" / f"{BRIEFING_ID}-executive.pdf").read_bytes().startswith(b"%PDF-")
+    assert (tmp_path / "out" / f"{BRIEFING_ID}-executive.en.pdf").read_bytes().startswith(b"%PDF-")
 
 
 # ---- Data: text is shown as text, wherever it goes -------------------------------------------
@@ -550,7 +554,7 @@ def test_text_in_other_scripts_is_drawn_and_found(tmp_path: Path, text: str) -> 
 def test_the_emoji_font_draws_only_emoji(tmp_path: Path) -> None:
     # Noto Emoji also has the digits, "#" and "*" (keycaps are made from them): a briefing
     # without a single emoji must not have any of its text drawn with it.
-    (built,) = build(EXAMPLE_BRIEFING, ["public"], tmp_path / "out")
+    (built,) = build(EXAMPLE_BRIEFING, ["public"], tmp_path / "out", language="en")
     names = sorted({str(font.get("/BaseFont")) for font in fonts_of(built.path)})
     assert [name for name in names if "Emoji" in name] == [], names
 
@@ -755,7 +759,14 @@ def test_template_attack_fails_its_variant_only_and_writes_nothing(
     before = earlier_outputs(tmp_path / "out", "evil", "tiny")
 
     with pytest.raises(VariantsFailedError) as caught:
-        build(EXAMPLE_BRIEFING, ["evil", "tiny"], tmp_path / "out", [folder], limits=QUICK)
+        build(
+            EXAMPLE_BRIEFING,
+            ["evil", "tiny"],
+            tmp_path / "out",
+            [folder],
+            limits=QUICK,
+            language="en",
+        )
 
     assert [key.audience for key in caught.value.failures] == ["evil"]
     assert refusal(attack, folder) in str(next(iter(caught.value.failures.values())))
@@ -786,7 +797,7 @@ def test_template_attack_through_the_cli(tmp_path: Path, attack: Attack) -> None
 def test_an_image_refusal_says_why(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
     folder = user_folder(tmp_path, image(name), Attack("", "", files={name: content}))
     with pytest.raises(VariantsFailedError) as caught:
-        build(EXAMPLE_BRIEFING, ["evil"], tmp_path / "out", [folder], limits=QUICK)
+        build(EXAMPLE_BRIEFING, ["evil"], tmp_path / "out", [folder], limits=QUICK, language="en")
     message = str(next(iter(caught.value.failures.values())))
     assert name in message
     assert reason in message, f"the message gives no reason: {message!r}"
@@ -802,7 +813,7 @@ def test_http_is_refused_before_any_connection_so_nothing_can_redirect(
     folder = user_folder(tmp_path, template)
 
     with pytest.raises(VariantsFailedError) as caught:
-        build(EXAMPLE_BRIEFING, ["evil"], tmp_path / "out", [folder], limits=QUICK)
+        build(EXAMPLE_BRIEFING, ["evil"], tmp_path / "out", [folder], limits=QUICK, language="en")
 
     assert f"{url}: {NOT_SERVED}" in str(caught.value)
     assert connections(listener) == 0
@@ -876,7 +887,7 @@ def _build_in_child(
         resource.setrlimit(resource.RLIMIT_AS, (guard, guard))
     outcome: Outcome
     try:
-        build(EXAMPLE_BRIEFING, ["evil", "tiny"], out, [folder], limits=limits)
+        build(EXAMPLE_BRIEFING, ["evil", "tiny"], out, [folder], limits=limits, language="en")
         outcome = ("built", {}, "")
     except VariantsFailedError as error:
         failures = {key.audience: str(failure) for key, failure in error.failures.items()}
@@ -955,7 +966,14 @@ def test_huge_css_values_fail_cleanly_or_build(tmp_path: Path, css: str) -> None
     folder = user_folder(tmp_path, in_head(f"<style>{css}</style>"))
     before = earlier_outputs(tmp_path / "out", "evil", "tiny")
     try:
-        built = build(EXAMPLE_BRIEFING, ["evil", "tiny"], tmp_path / "out", [folder], limits=QUICK)
+        built = build(
+            EXAMPLE_BRIEFING,
+            ["evil", "tiny"],
+            tmp_path / "out",
+            [folder],
+            limits=QUICK,
+            language="en",
+        )
     except VariantsFailedError as error:
         assert [key.audience for key in error.failures] == ["evil"]
         assert re.search(
@@ -975,7 +993,14 @@ def test_runaway_layout_is_stopped_by_the_time_limit(tmp_path: Path) -> None:
     before = earlier_outputs(tmp_path / "out", "evil", "tiny")
 
     with pytest.raises(VariantsFailedError) as caught:
-        build(EXAMPLE_BRIEFING, ["evil", "tiny"], tmp_path / "out", [folder], limits=QUICK)
+        build(
+            EXAMPLE_BRIEFING,
+            ["evil", "tiny"],
+            tmp_path / "out",
+            [folder],
+            limits=QUICK,
+            language="en",
+        )
 
     assert [key.audience for key in caught.value.failures] == ["evil"]
     assert str(next(iter(caught.value.failures.values()))) == "stopped after the time limit of 3 s"
@@ -988,7 +1013,14 @@ def test_page_cap_fails_the_long_variant_only(tmp_path: Path) -> None:
     limits = Limits(seconds=30, max_pages=2, memory_mib=1024)
 
     with pytest.raises(VariantsFailedError) as caught:
-        build(EXAMPLE_BRIEFING, ["evil", "tiny"], tmp_path / "out", [folder], limits=limits)
+        build(
+            EXAMPLE_BRIEFING,
+            ["evil", "tiny"],
+            tmp_path / "out",
+            [folder],
+            limits=limits,
+            language="en",
+        )
 
     assert [key.audience for key in caught.value.failures] == ["evil"]
     assert re.fullmatch(
@@ -1061,4 +1093,4 @@ def test_the_smallest_memory_limit_the_cli_accepts_builds_the_shipped_briefing(
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert (tmp_path / "out" / f"{BRIEFING_ID}-executive.pdf").exists()
+    assert (tmp_path / "out" / f"{BRIEFING_ID}-executive.en.pdf").exists()

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+from conftest import english_only
 
 from reportgen.build.limits import Limits
 from reportgen.build.runner import WorkerPool
@@ -97,9 +98,11 @@ class Build:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """Shipped data, and a template folder with the ``slow`` and ``tiny`` audiences."""
+    """Shipped data (in English only: it has no catalog here), and a template folder with the
+    ``slow`` and ``tiny`` audiences."""
     (tmp_path / "data").mkdir()
-    (tmp_path / "data" / EXAMPLE_BRIEFING.name).write_bytes(EXAMPLE_BRIEFING.read_bytes())
+    text = english_only(EXAMPLE_BRIEFING.read_text(encoding="utf-8"))
+    (tmp_path / "data" / EXAMPLE_BRIEFING.name).write_text(text, encoding="utf-8")
     templates = tmp_path / "templates"
     (templates / "audiences").mkdir(parents=True)
     (templates / "audiences" / "slow.yaml").write_text(SLOW_PROFILE)

@@ -150,7 +150,7 @@ def test_each_variant_declares_what_it_is_and_stays_tagged(
     tmp_path: Path, variant: PdfVariantName, expected: dict[str, str | None]
 ) -> None:
     assert variant in VARIANTS
-    (built,) = build(EXAMPLE_BRIEFING, ["executive"], tmp_path, pdf_variant=variant)
+    (built,) = build(EXAMPLE_BRIEFING, ["executive"], tmp_path, pdf_variant=variant, language="en")
     with pikepdf.open(built.path) as pdf:
         declared = xmp(pdf)
         assert {key: declared[key] for key in expected} == expected

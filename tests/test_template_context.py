@@ -235,6 +235,12 @@ def test_helpers_return_only_text(shipped_briefing: Briefing) -> None:
         "budget_chart": (budget,),
         "asset_url": ("style/briefing.css",),
         "theme_css": (record(context["audience"])["theme"],),
+        "_": ("Contents",),
+        "gettext": ("Contents",),
+        "ngettext": ("%(n)s text", "%(n)s texts", 2),
+        "pgettext": ("table", "Year"),
+        "npgettext": ("table", "%(n)s year", "%(n)s years", 2),
+        "css_content": ("Page %(page)s of %(pages)s",),
     }
     assert set(calls) == set(HELPERS)
     for name, arguments in calls.items():
@@ -287,13 +293,22 @@ def test_a_record_cannot_be_changed(shipped_briefing: Briefing) -> None:
     assert not hasattr(briefing, "__dict__")
 
 
+def test_a_table_of_text_keys_becomes_a_read_only_record() -> None:
+    """As a briefing's ``locales`` reaches templates: read, never changed."""
+    table = plain({"es": "es_MX"})
+    assert isinstance(table, Record)
+    assert table["es"] == "es_MX"
+    with pytest.raises(TypeError):
+        table["fr"] = "fr_FR"  # type: ignore[index]
+
+
 def test_a_key_that_would_hide_a_record_method_is_refused() -> None:
     with pytest.raises(TypeError, match="items"):
         Record({"items": ()})
 
 
 @pytest.mark.parametrize(
-    "value", [Path("/etc"), object(), b"bytes", {"a": 1}, dt.datetime(2020, 1, 1)]
+    "value", [Path("/etc"), object(), b"bytes", {1: "a"}, dt.datetime(2020, 1, 1)]
 )
 def test_a_value_of_an_unknown_type_is_refused(value: object) -> None:
     # Refused rather than passed through: a new field of a new type must be decided on.

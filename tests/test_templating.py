@@ -84,7 +84,9 @@ def visible_text(html: str) -> str:
 
 @pytest.fixture(scope="module")
 def variants(shipped_data: Path) -> dict[str, Variant]:
-    return {variant.audience.name: variant for variant in render_variants(shipped_data)}
+    return {
+        variant.audience.name: variant for variant in render_variants(shipped_data, language="en")
+    }
 
 
 def render(briefing: Briefing, audience_name: str) -> str:
@@ -179,7 +181,7 @@ def test_marking_and_language_reach_the_document(
     variants: dict[str, Variant], shipped_briefing: Briefing, name: str
 ) -> None:
     html = variants[name].html
-    marking = load_audiences()[name].marking
+    marking = load_audiences()[name].for_language(shipped_briefing.language).marking
     assert f'data-marking="{marking}"' in html
     assert f'<html lang="{shipped_briefing.language}">' in html
 
@@ -212,7 +214,7 @@ def test_section_id_cannot_collide_with_a_built_in_anchor(
 
 def test_variant_file_names(variants: dict[str, Variant]) -> None:
     assert {v.file_name for v in variants.values()} == {
-        f"mexico-multilateral-human-rights-{name}.pdf"
+        f"mexico-multilateral-human-rights-{name}.en.pdf"
         for name in ("delegation", "executive", "public")
     }
 
@@ -360,8 +362,9 @@ def test_an_unknown_name_lists_the_names_a_template_can_use(
     path = write_template(tmp_path, "mine.html.j2", "{{ breifing.title }}\n")
     assert render_error(tmp_path, shipped_briefing) == (
         f"{path}:1: there is no 'breifing' (did you mean 'briefing'?); a template can use: "
-        "briefing, audience, percent, number, long_date, month_year, cite, full_citation, "
-        "budget_chart, asset_url, theme_css"
+        "briefing, audience, edition, percent, number, long_date, month_year, cite, "
+        "full_citation, gettext, ngettext, pgettext, npgettext, _, css_content, budget_chart, "
+        "asset_url, theme_css"
     )
 
 
@@ -803,7 +806,7 @@ def test_the_cli_refuses_an_include_of_etc_passwd_and_keeps_earlier_outputs(
     (folder / "leak.txt").symlink_to("/etc/passwd")
     out = tmp_path / "out"
     out.mkdir()
-    earlier = out / f"{shipped_id()}-leak.pdf"
+    earlier = out / f"{shipped_id()}-leak.en.pdf"
     earlier.write_bytes(b"%PDF-1.7\n% an earlier build\n%%EOF\n")
     before = {path.name: path.read_bytes() for path in out.iterdir()}
 
@@ -814,7 +817,8 @@ def test_the_cli_refuses_an_include_of_etc_passwd_and_keeps_earlier_outputs(
     assert "Traceback" not in result.output
     assert result.stderr.splitlines() == [
         "error: nothing was written; these variants failed:",
-        f"{shipped_id()}/leak: templates/leak.html.j2:1: templates/leak.txt: links to a file "
+        f"{shipped_id()}/leak/en, {shipped_id()}/leak/es: templates/leak.html.j2:1: "
+        "templates/leak.txt: links to a file "
         "outside the template folders; refused",
     ]
     assert {path.name: path.read_bytes() for path in out.iterdir()} == before

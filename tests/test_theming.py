@@ -27,7 +27,7 @@ def test_theme_settings_reach_the_rendered_css(tmp_path: Path) -> None:
     folder = user_folder(
         tmp_path, '  primary: "#0b5d3b"\n  accent: teal\n  heading_font: Noto Serif\n'
     )
-    (variant,) = render_variants(EXAMPLE_BRIEFING, ["brand"], [folder])
+    (variant,) = render_variants(EXAMPLE_BRIEFING, ["brand"], [folder], language="en")
     assert "--primary: #0b5d3b;" in variant.html
     assert "--accent: teal;" in variant.html
     assert '--heading-font: "Noto Serif";' in variant.html
@@ -82,7 +82,7 @@ def test_logo_stylesheet_and_cover_image_load_from_the_user_folder(tmp_path: Pat
     (folder / "css").mkdir()
     (folder / "css" / "brand.css").write_text(".cover .subtitle { color: #123456; }")
 
-    (variant,) = render_variants(EXAMPLE_BRIEFING, ["brand"], [folder])
+    (variant,) = render_variants(EXAMPLE_BRIEFING, ["brand"], [folder], language="en")
     assert f'src="{(folder / "img" / "logo.svg").resolve().as_uri()}"' in variant.html
     assert 'alt="Our logo"' in variant.html
     assert (folder / "css" / "brand.css").resolve().as_uri() in variant.html
@@ -90,7 +90,7 @@ def test_logo_stylesheet_and_cover_image_load_from_the_user_folder(tmp_path: Pat
         variant.html
     )
     # And the PDF builds: the confined fetcher serves the user's folder.
-    (built,) = build(EXAMPLE_BRIEFING, ["brand"], tmp_path / "out", [folder])
+    (built,) = build(EXAMPLE_BRIEFING, ["brand"], tmp_path / "out", [folder], language="en")
     assert built.pages > 1
 
 
@@ -111,7 +111,7 @@ def test_a_missing_file_is_named_at_the_profile_setting_that_asked_for_it(
     (folder / "css").mkdir()
     (folder / "css" / "brand.css").write_text("")
     with pytest.raises(TemplateError) as caught:
-        render_variants(EXAMPLE_BRIEFING, ["brand"], [folder])
+        render_variants(EXAMPLE_BRIEFING, ["brand"], [folder], language="en")
     message = str(caught.value)
     wanted = theme.rsplit(": ", maxsplit=1)[-1].strip().strip("[]\n").split(", ")[-1]
     assert message.startswith(
@@ -129,7 +129,7 @@ def test_a_user_stylesheet_replaces_the_builtin_one_of_the_same_name(tmp_path: P
     folder = tmp_path / "restyle"
     (folder / "style").mkdir(parents=True)
     (folder / "style" / "briefing.css").write_text("body { color: black; }")
-    (variant,) = render_variants(EXAMPLE_BRIEFING, ["public"], [folder])
+    (variant,) = render_variants(EXAMPLE_BRIEFING, ["public"], [folder], language="en")
     assert (folder / "style" / "briefing.css").resolve().as_uri() in variant.html
     assert (BUILTIN_TEMPLATES / "style" / "briefing.css").as_uri() not in variant.html
 

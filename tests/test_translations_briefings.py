@@ -9,11 +9,11 @@ from babel.messages.pofile import read_po, write_po
 from click.testing import CliRunner, Result
 
 from reportgen.cli import main
+from reportgen.editions import catalog_path
 from reportgen.loading import load_located
 from reportgen.models import Briefing
 from reportgen.scaffold import new_project
 from reportgen.translations.briefings import read_briefings, status_all
-from reportgen.translations.catalog import catalog_path
 from reportgen.translations.fields import translatable_entries
 
 

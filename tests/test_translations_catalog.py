@@ -8,8 +8,9 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
+from reportgen.editions import catalog_path
 from reportgen.errors import CatalogError
-from reportgen.translations.catalog import catalog_path, numbers_mismatch, read_catalog, update
+from reportgen.translations.catalog import numbers_mismatch, read_catalog, update
 from reportgen.translations.fields import Entry
 
 TITLE = Entry("title", "Human rights in 2026", 3)

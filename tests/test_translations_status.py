@@ -6,7 +6,8 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
-from reportgen.translations.catalog import catalog_path, update
+from reportgen.editions import catalog_path
+from reportgen.translations.catalog import update
 from reportgen.translations.fields import Entry
 from reportgen.translations.status import MISSING, STALE, coverage_text, status
 

@@ -10,18 +10,24 @@ from reportgen.build.variants import Shard, VariantKey
 from reportgen.errors import ReportgenError
 
 KEYS = [
-    VariantKey(briefing, audience)
+    VariantKey(briefing, audience, language)
     for briefing in ("alpha", "beta", "gamma", "delta", "epsilon")
     for audience in ("delegation", "executive", "public")
+    for language in ("en", "es")
 ]
 
 
-def test_key_reads_as_briefing_slash_audience() -> None:
-    assert str(VariantKey("alpha", "public")) == "alpha/public"
+def test_key_reads_as_briefing_slash_audience_slash_language() -> None:
+    assert str(VariantKey("alpha", "public", "es")) == "alpha/public/es"
 
 
-def test_key_file_name_is_briefing_dash_audience_pdf() -> None:
-    assert VariantKey("alpha", "public").file_name == "alpha-public.pdf"
+def test_key_file_name_is_briefing_dash_audience_dot_language_pdf() -> None:
+    assert VariantKey("alpha", "public", "pt-BR").file_name == "alpha-public.pt-BR.pdf"
+
+
+def test_keys_sort_by_briefing_then_audience_then_language() -> None:
+    keys = [VariantKey("b", "a", "en"), VariantKey("a", "b", "es"), VariantKey("a", "b", "en")]
+    assert [str(key) for key in sorted(keys)] == ["a/b/en", "a/b/es", "b/a/en"]
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 4, 7, 15, 16])

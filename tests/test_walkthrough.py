@@ -26,7 +26,7 @@ from reportgen.scaffold import init_template
 CHECKOUT = Path(__file__).resolve().parent.parent
 GUIDE = CHECKOUT / "docs" / "customising.md"
 REPORTGEN = Path(sys.executable).parent / "reportgen"
-STARTER_SUBTITLE = '<p class="subtitle">Your own cover text goes here.</p>'
+STARTER_SUBTITLE = '<p class="subtitle">{{ _("Your own cover text goes here.") }}</p>'
 # A hand-made logo: 240 x 80 px, wider than .cover-logo's 60 mm, so max-width applies. Its
 # colour is in no theme, so its pixels on the cover are the logo's.
 LOGO_COLOUR = (0xC2, 0x18, 0x5B)
@@ -132,7 +132,14 @@ def test_the_walkthrough_from_a_folder_outside_the_checkout(tmp_path: Path) -> N
 
     assert built.returncode == 0, built.stderr
     assert "warning" not in built.stderr and "error" not in built.stderr, built.stderr
-    pdf = project / "output" / "mexico-multilateral-human-rights-parliament.pdf"
+    # The shipped briefing is in English and Spanish, and the starter's profile speaks both: the
+    # guide's command makes an edition in each. What follows reads the English one.
+    output = project / "output"
+    assert sorted(path.name for path in output.glob("*parliament*.pdf")) == [
+        "mexico-multilateral-human-rights-parliament.en.pdf",
+        "mexico-multilateral-human-rights-parliament.es.pdf",
+    ]
+    pdf = output / "mexico-multilateral-human-rights-parliament.en.pdf"
     reader = PdfReader(pdf)
     pages = [page.extract_text() for page in reader.pages]
     profile = yaml.safe_load((looks / "audiences" / "parliament.yaml").read_text())
@@ -185,7 +192,7 @@ def test_a_listed_section_its_visibility_leaves_out_is_reported(
     lines = text.splitlines()
     line = lines.index(next(entry for entry in lines if entry.startswith("sections:")))
     args: list[str | Path] = ["build", "--data", EXAMPLE_BRIEFING, "--templates", looks]
-    args += ["--audience", "parliament"]
+    args += ["--audience", "parliament", "--language", "en"]
 
     result = run(*args, *(["--strict"] if strict else []), cwd=tmp_path)
 
@@ -194,7 +201,7 @@ def test_a_listed_section_its_visibility_leaves_out_is_reported(
         "marked visibility: internal, which this audience does not show (visibility: [public]), "
         "so it is left out; add internal to visibility, or take the section out of sections"
     )
-    output = tmp_path / "output" / "mexico-multilateral-human-rights-parliament.pdf"
+    output = tmp_path / "output" / "mexico-multilateral-human-rights-parliament.en.pdf"
     if strict:
         assert result.returncode == 1
         assert result.stderr.splitlines() == [f"error: {said}"]
@@ -213,8 +220,8 @@ def test_strict_fails_on_a_warning_of_a_variant_kept_up_to_date(tmp_path: Path) 
     profile = looks / "audiences" / "parliament.yaml"
     profile.write_text(profile.read_text().replace("timeline]", "timeline, talking-points]"))
     args: list[str | Path] = ["build", "--data", EXAMPLE_BRIEFING, "--templates", looks]
-    args += ["--audience", "parliament"]
-    output = tmp_path / "output" / "mexico-multilateral-human-rights-parliament.pdf"
+    args += ["--audience", "parliament", "--language", "en"]
+    output = tmp_path / "output" / "mexico-multilateral-human-rights-parliament.en.pdf"
     assert run(*args, cwd=tmp_path).returncode == 0
     built = output.read_bytes()
 
@@ -230,14 +237,16 @@ def test_strict_fails_on_a_warning_of_a_variant_kept_up_to_date(tmp_path: Path) 
     assert output.read_bytes() == built
     # Without --strict, an up-to-date build stays the quick one it was: no warning, kept.
     assert again.returncode == 0 and again.stderr == ""
-    assert "unchanged mexico-multilateral-human-rights/parliament" in again.stdout
+    assert "unchanged mexico-multilateral-human-rights/parliament/en" in again.stdout
 
 
 def test_walkthrough_logo_changes_only_the_cover(tmp_path: Path) -> None:
     pdfs = {}
     for logo in (False, True):
         folder = walkthrough_folder(tmp_path / f"logo-{logo}", logo=logo)
-        (built,) = build(EXAMPLE_BRIEFING, ["parliament"], tmp_path / f"out-{logo}", [folder])
+        (built,) = build(
+            EXAMPLE_BRIEFING, ["parliament"], tmp_path / f"out-{logo}", [folder], language="en"
+        )
         pdfs[logo] = PdfReader(built.path)
     without, with_logo = pdfs[False], pdfs[True]
 
@@ -260,7 +269,7 @@ def test_the_budget_table_is_never_split_from_its_caption(tmp_path: Path) -> Non
     # In the walkthrough the budget table falls at the foot of a page: it moves whole, with its
     # caption, rather than leaving the caption (or the caption and one row) behind.
     folder = walkthrough_folder(tmp_path, logo=True)
-    (built,) = build(EXAMPLE_BRIEFING, ["parliament"], tmp_path / "out", [folder])
+    (built,) = build(EXAMPLE_BRIEFING, ["parliament"], tmp_path / "out", [folder], language="en")
     pages = [page.extract_text() for page in PdfReader(built.path).pages]
     caption = "Budget of the Inter-American human rights organs by year"
     rows = ("2017 (base)", "2018 +33%", "2019 +33%", "2020 +33%")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from babel.messages.pofile import read_po
 from packaging.version import Version
 from pypdf import PdfReader
 
@@ -30,6 +31,12 @@ SKELETON = CHECKOUT / "reportgen" / "resources" / "project"
 EXAMPLE = CHECKOUT / "data" / "mexico-multilateral-human-rights.yaml"
 IN_WHEEL = "reportgen/resources/"
 SHIPPED_AUDIENCES = ("delegation", "executive", "public")
+# The shipped briefing is in English, translated into Spanish by the catalog beside it: a
+# default build makes one PDF per audience and language.
+SHIPPED_LANGUAGES = ("en", "es")
+SHIPPED_VARIANTS = tuple(
+    (audience, language) for audience in SHIPPED_AUDIENCES for language in SHIPPED_LANGUAGES
+)
 PREVIEW_ASSETS = ("index.html", "preview.css", "preview.js")
 # Named outright, so a skeleton that lost a file (or a glob in pyproject.toml that stopped
 # matching dotfiles) fails here even though a walk of the skeleton would not miss it.
@@ -228,6 +235,16 @@ def _title() -> str:
     return title
 
 
+def _translated_title(language: str) -> str:
+    """The title as the PDF in ``language`` shows it: the data's, or its catalog's translation."""
+    if language == "en":
+        return _title()
+    with EXAMPLE.with_suffix(f".{language}.po").open("rb") as stream:
+        message = read_po(stream).get(_title(), context="title")
+    assert message is not None and isinstance(message.string, str) and message.string
+    return message.string
+
+
 # The wheel's file list.
 
 
@@ -317,13 +334,14 @@ def test_validate_in_the_project(reportgen: Callable[..., Result], project: Path
     assert "mexico-multilateral-human-rights.yaml: valid" in line
 
 
-def test_build_writes_three_readable_pdfs_and_a_manifest(
+def test_build_writes_six_readable_pdfs_and_a_manifest(
     project: Path, normalise: Callable[[str], str]
 ) -> None:
     output = project / "output"
     pdfs = sorted(output.glob("*.pdf"))
     assert [pdf.name for pdf in pdfs] == [
-        f"mexico-multilateral-human-rights-{audience}.pdf" for audience in SHIPPED_AUDIENCES
+        f"mexico-multilateral-human-rights-{audience}.{language}.pdf"
+        for audience, language in SHIPPED_VARIANTS
     ]
     manifest = json.loads((output / "manifest.json").read_text(encoding="utf-8"))
     assert sorted(entry["file"] for entry in manifest["variants"]) == [pdf.name for pdf in pdfs]
@@ -331,7 +349,8 @@ def test_build_writes_three_readable_pdfs_and_a_manifest(
         reader = PdfReader(pdf)
         assert len(reader.pages) > 0
         text = normalise(" ".join(page.extract_text() for page in reader.pages))
-        assert normalise(_title()) in text, pdf.name
+        language = pdf.suffixes[-2].lstrip(".")
+        assert normalise(_translated_title(language)) in text, pdf.name
 
 
 def test_check_after_build_is_clean(reportgen: Callable[..., Result], project: Path) -> None:
@@ -345,9 +364,11 @@ def test_rebuild_with_nothing_changed_keeps_everything_up_to_date(
     proj = tmp_path / "proj"
     shutil.copytree(project, proj)
     rebuilt = _ok(reportgen("build", cwd=proj))
-    assert rebuilt.stdout.count("unchanged ") == len(SHIPPED_AUDIENCES), rebuilt.stdout
+    assert rebuilt.stdout.count("unchanged ") == len(SHIPPED_VARIANTS), rebuilt.stdout
     manifest = json.loads((proj / "output" / "manifest.json").read_text(encoding="utf-8"))
-    assert sorted(entry["audience"] for entry in manifest["variants"]) == list(SHIPPED_AUDIENCES)
+    assert sorted((entry["audience"], entry["language"]) for entry in manifest["variants"]) == list(
+        SHIPPED_VARIANTS
+    )
     _ok(reportgen("build", "--check", cwd=proj))
 
 
@@ -358,14 +379,15 @@ def test_own_audience_from_init_template(
     shutil.copytree(project, proj)
     _ok(reportgen("init-template", "looks", "--name", "press", cwd=proj))
     _ok(reportgen("build", "--templates", "looks", "--audience", "press", cwd=proj))
-    reader = PdfReader(proj / "output" / "mexico-multilateral-human-rights-press.pdf")
-    assert len(reader.pages) > 0
+    for language in SHIPPED_LANGUAGES:
+        pdf = proj / "output" / f"mexico-multilateral-human-rights-press.{language}.pdf"
+        assert len(PdfReader(pdf).pages) > 0
 
 
 def test_extract_writes_the_data_and_build_record(
     reportgen: Callable[..., Result], project: Path, tmp_path: Path
 ) -> None:
-    pdf = project / "output" / "mexico-multilateral-human-rights-public.pdf"
+    pdf = project / "output" / "mexico-multilateral-human-rights-public.en.pdf"
     _ok(reportgen("extract", pdf, "--out", "x", cwd=tmp_path))
     briefing = json.loads((tmp_path / "x" / "briefing.json").read_text(encoding="utf-8"))
     assert briefing["title"] == _title()
@@ -385,7 +407,7 @@ def test_diff_of_the_built_project_against_its_data(
     )
     changed = reportgen("diff", project / "output", data, "--format", "json", cwd=tmp_path)
     assert changed.code == 1, changed.stderr
-    assert json.loads(changed.stdout)["summary"]["changed"] == len(SHIPPED_AUDIENCES)
+    assert json.loads(changed.stdout)["summary"]["changed"] == len(SHIPPED_VARIANTS)
 
 
 # Mistakes a new user makes: one line, exit 1, no traceback.

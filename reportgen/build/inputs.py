@@ -108,11 +108,20 @@ def variant_digest(shared: str, profile_sha256: str, content_sha256: str, pdf_va
     )
 
 
-def content_sha256(embedded_data: bytes) -> str:
-    """Digest of the briefing data as the variant embeds it (tailored, validated JSON): a
-    rebuild from the data `reportgen extract` gives back has the same digest, and so the same
-    bytes, as the PDF it came from."""
-    return hashlib.sha256(embedded_data).hexdigest()
+def content_sha256(embedded_data: bytes, language: str = "", catalog: bytes = b"") -> str:
+    """Digest of what the variant embeds: the briefing data (tailored, validated JSON) and, in
+    a translated edition, its language and the translations it used: a rebuild from what
+    `reportgen extract` gives back has the same digest, and so the same bytes, as the PDF it
+    came from."""
+    if not language:
+        return hashlib.sha256(embedded_data).hexdigest()
+    return combine(
+        [
+            ("data", hashlib.sha256(embedded_data).hexdigest()),
+            ("language", language),
+            ("catalog", hashlib.sha256(catalog).hexdigest()),
+        ]
+    )
 
 
 def _files(folder: Path, skip: set[Path]) -> Iterator[Path]:

@@ -1,4 +1,4 @@
-"""The output folder's manifest (format 2): what each variant's PDF is and was built from.
+"""The output folder's manifest (format 3): what each variant's PDF is and was built from.
 
 Read before a build to decide what is current, written after it. Any damage to the file (not
 JSON, the wrong shape, an older format) is one clear error, and ``--force`` rebuilds past it.
@@ -17,7 +17,7 @@ from reportgen.build.variants import VariantKey
 from reportgen.errors import ReportgenError
 
 MANIFEST_NAME = "manifest.json"
-FORMAT = 2
+FORMAT = 3  # 3: variants gained their language; data files their catalogs; audiences
 # A manifest of thousands of variants is a few MiB; a bigger file is not one of ours.
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 RECOVER = "rebuild with --force to replace it"
@@ -38,6 +38,7 @@ class Entry:
 
     briefing: str
     audience: str
+    language: str
     file: str
     sha256: str
     bytes: int
@@ -46,6 +47,7 @@ class Entry:
     data_file: str  # as the build named it, relative to the folder it ran in
     data_sha256: str  # the data file's bytes
     content_sha256: str  # the data as this audience sees it (what the PDF embeds)
+    untranslated: int  # strings shown in the briefing's own language: a draft when not 0
     profile_file: str
     profile_sha256: str
     shared_sha256: str  # software, code and template folders: `SharedInputs.digest`
@@ -53,17 +55,31 @@ class Entry:
 
     @property
     def key(self) -> VariantKey:
-        return VariantKey(self.briefing, self.audience)
+        return VariantKey(self.briefing, self.audience, self.language)
 
 
 @dataclass(frozen=True)
 class Source:
-    """A data file as last built: the briefing it holds and the audiences it declares."""
+    """A data file as last built: the briefing it holds, the audiences it declares, the
+    languages it is published in (its own first) and its catalogs' digests by language ("" for
+    a catalog that did not exist)."""
 
     file: str
     sha256: str
     briefing: str
     audiences: tuple[str, ...] | None  # None: every audience
+    languages: tuple[str, ...]
+    catalogs: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """An audience profile as last built: its digest and the languages it narrows a briefing
+    to, so that an unchanged profile's variants are known without parsing it."""
+
+    name: str
+    sha256: str
+    languages: tuple[str, ...] | None  # None: every language of the briefing
 
 
 @dataclass(frozen=True)
@@ -71,9 +87,10 @@ class Manifest:
     entries: dict[VariantKey, Entry]
     sources: dict[str, Source]  # by data file
     inputs: dict[str, str]  # the shared inputs' table of the latest build (`SharedInputs.table`)
+    profiles: dict[str, Profile]  # by audience name
 
 
-EMPTY = Manifest({}, {}, {})
+EMPTY = Manifest({}, {}, {}, {})
 
 
 def load(path: Path) -> Manifest:
@@ -105,6 +122,7 @@ def _parse(path: Path, document: Any) -> Manifest:
     try:
         entries = [_record(Entry, item) for item in _list(document, "variants")]
         sources = [_record(Source, item) for item in _list(document, "sources")]
+        profiles = [_record(Profile, item) for item in _list(document, "profiles")]
         inputs = document.get("inputs", {})
         if not isinstance(inputs, dict) or not all(
             isinstance(key, str) and isinstance(value, str) for key, value in inputs.items()
@@ -116,6 +134,7 @@ def _parse(path: Path, document: Any) -> Manifest:
         entries={entry.key: entry for entry in entries},
         sources={source.file: source for source in sources},
         inputs=dict(inputs),
+        profiles={profile.name: profile for profile in profiles},
     )
 
 
@@ -134,18 +153,24 @@ def _record(kind: type[Any], item: Any) -> Any:
     if set(item) != names:
         raise ValueError(f"fields {sorted(item)} are not {sorted(names)}")
     for name, value in item.items():
-        if name == "audiences":
-            if value is not None and not (
+        if name in {"audiences", "languages"}:
+            if not (value is None and (name == "audiences" or kind is Profile)) and not (
                 isinstance(value, list) and all(isinstance(each, str) for each in value)
             ):
-                raise ValueError("audiences: expected a list of names or null")
-        elif name in {"bytes", "pages"}:
+                raise ValueError(f"{name}: expected a list of names")
+        elif name == "catalogs":
+            if not isinstance(value, dict) or not all(
+                isinstance(each, str) for each in [*value, *value.values()]
+            ):
+                raise ValueError("catalogs: expected a table of digests by language")
+        elif name in {"bytes", "pages", "untranslated"}:
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name}: expected a whole number")
         elif not isinstance(value, str):
             raise ValueError(f"{name}: expected text")
-    if kind is Source and item["audiences"] is not None:
-        item = {**item, "audiences": tuple(item["audiences"])}
+    item = {
+        name: tuple(value) if isinstance(value, list) else value for name, value in item.items()
+    }
     return kind(**item)
 
 
@@ -156,6 +181,7 @@ def dumps(manifest: Manifest) -> bytes:
         "generator": f"reportgen {versions.REPORTGEN}",
         "inputs": dict(sorted(manifest.inputs.items())),
         "sources": [asdict(manifest.sources[name]) for name in sorted(manifest.sources)],
+        "profiles": [asdict(manifest.profiles[name]) for name in sorted(manifest.profiles)],
         "variants": [asdict(manifest.entries[key]) for key in sorted(manifest.entries)],
     }
     return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
@@ -166,6 +192,7 @@ def merge(paths: Sequence[Path]) -> Manifest:
     shards built from different software, code or templates."""
     entries: dict[VariantKey, Entry] = {}
     sources: dict[str, Source] = {}
+    profiles: dict[str, Profile] = {}
     inputs: dict[str, str] = {}
     origin: dict[object, Path] = {}
     for path in paths:
@@ -181,7 +208,8 @@ def merge(paths: Sequence[Path]) -> Manifest:
             inputs, origin["inputs"] = manifest.inputs, path
         _merge_into(entries, manifest.entries, origin, path, "variant")
         _merge_into(sources, manifest.sources, origin, path, "data file")
-    return Manifest(entries, sources, inputs)
+        _merge_into(profiles, manifest.profiles, origin, path, "audience profile")
+    return Manifest(entries, sources, inputs, profiles)
 
 
 def _merge_into(
@@ -202,10 +230,12 @@ def updated(
     entries: Iterable[Entry],
     sources: Iterable[Source],
     inputs: Mapping[str, str],
+    profiles: Iterable[Profile] = (),
 ) -> Manifest:
-    """``previous`` with the variants and data files of a new build put in."""
+    """``previous`` with the variants, data files and profiles of a new build put in."""
     return Manifest(
         entries={**previous.entries, **{entry.key: entry for entry in entries}},
         sources={**previous.sources, **{source.file: source for source in sources}},
         inputs=dict(inputs),
+        profiles={**previous.profiles, **{profile.name: profile for profile in profiles}},
     )

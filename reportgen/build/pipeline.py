@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
     from reportgen.audiences import Audience
     from reportgen.build.runner import Job, Outcome, Succeeded, WorkerPool
+    from reportgen.editions import Edition
     from reportgen.models import Briefing
     from reportgen.pdf import PdfOptions, RenderedPdf
 
@@ -86,15 +87,16 @@ class Progress:
 
 @dataclass(frozen=True)
 class Variant:
-    """One audience's rendering of a briefing, before it becomes a PDF."""
+    """One audience's rendering of a briefing in one language, before it becomes a PDF."""
 
     audience: Audience
-    briefing: Briefing
+    briefing: Briefing  # tailored and, in another language's edition, translated
+    edition: Edition
     html: str
 
     @property
     def key(self) -> VariantKey:
-        return VariantKey(self.briefing.id, self.audience.name)
+        return VariantKey(self.briefing.id, self.audience.name, self.edition.language)
 
     @property
     def file_name(self) -> str:
@@ -106,16 +108,27 @@ def _paths(data: DataPaths) -> list[Path]:
 
 
 def render_variants(
-    data: DataPaths, audience_names: Sequence[str] = (), template_dirs: Sequence[Path] = ()
+    data: DataPaths,
+    audience_names: Sequence[str] = (),
+    template_dirs: Sequence[Path] = (),
+    *,
+    language: str | None = None,
+    allow_untranslated: bool = False,
 ) -> list[Variant]:
-    """Load and validate the briefings in ``data`` and render each variant's HTML; writes
-    nothing and lays nothing out."""
+    """Load and validate the briefings in ``data`` and render each variant's HTML (in each of
+    its languages, or only ``language``); writes nothing and lays nothing out."""
     from reportgen.templating import make_environment, render_html
 
     environment = make_environment(template_dirs)
+    prepared = _prepare_all(data, audience_names, template_dirs, language, allow_untranslated)
     return [
-        Variant(audience, briefing, render_html(briefing, audience, environment))
-        for audience, briefing in tailored_briefings(data, audience_names, template_dirs)
+        Variant(
+            v.audience,
+            v.briefing,
+            v.edition,
+            render_html(v.briefing, v.audience, environment, v.edition),
+        )
+        for v in prepared
     ]
 
 
@@ -123,14 +136,52 @@ def tailored_briefings(
     data: DataPaths, audience_names: Sequence[str] = (), template_dirs: Sequence[Path] = ()
 ) -> list[tuple[Audience, Briefing]]:
     """Load and validate the briefings in ``data`` and the audiences, and cut each briefing for
-    each of its audiences."""
-    plan = make_plan(_paths(data), audience_names, DEFAULT_OUTPUT, template_dirs)
+    each of its audiences, in the briefing's own language."""
+    return [
+        (variant.audience, variant.briefing)
+        for variant in _prepare_all(data, audience_names, template_dirs, None, False)
+        if not variant.edition.translated
+    ]
+
+
+def _prepare_all(
+    data: DataPaths,
+    audience_names: Sequence[str],
+    template_dirs: Sequence[Path],
+    language: str | None,
+    allow_untranslated: bool,
+) -> list[_Prepared]:
+    plan = make_plan(
+        _paths(data),
+        audience_names,
+        DEFAULT_OUTPUT,
+        template_dirs,
+        language=language,
+        allow_untranslated=allow_untranslated,
+    )
     loaded = _load(plan, list(plan.data_files))
-    keys = [key for b in loaded.values() for key in plan.keys_of(b.id, b.audiences)]
+    keys = [key for b in loaded.values() for key in plan.keys_of(b.id, b.audiences, _langs(b))]
+    _no_such_language(plan, keys)
     prepared, failures = _tailor(plan, loaded, keys)
     if failures:
         raise next(iter(failures.values()))
-    return [(variant.audience, variant.briefing) for variant in prepared.values()]
+    return list(prepared.values())
+
+
+def _langs(briefing: Briefing) -> tuple[str, ...]:
+    """The languages a briefing is published in: its own first."""
+    return (briefing.language, *briefing.translations)
+
+
+def _no_such_language(plan: Plan, keys: Iterable[VariantKey]) -> None:
+    """``--language xx`` that no variant has is a misspelling, most likely: an error, not an
+    empty build."""
+    if plan.language is not None and not any(key.language == plan.language for key in keys):
+        raise ReportgenError(
+            f"no briefing is published in {plan.language!r} for the audiences selected: list "
+            "it under translations in the briefing's data (and in an audience's languages, "
+            "if it lists them)"
+        )
 
 
 def check(
@@ -141,6 +192,8 @@ def check(
     *,
     pdf_variant: PdfVariantName | None = None,
     shard: Shard | None = None,
+    language: str | None = None,
+    allow_untranslated: bool = False,
 ) -> dict[VariantKey, str]:
     """Why each out-of-date variant needs building (empty when every output is current).
 
@@ -148,7 +201,14 @@ def check(
     know its variants and whether what each audience sees of it changed.
     """
     plan = make_plan(
-        _paths(data), audience_names, out_dir, template_dirs, pdf_variant=pdf_variant, shard=shard
+        _paths(data),
+        audience_names,
+        out_dir,
+        template_dirs,
+        pdf_variant=pdf_variant,
+        shard=shard,
+        language=language,
+        allow_untranslated=allow_untranslated,
     )
     survey = _survey(plan)
     # Loading imports Pydantic and the models: a tenth of a second that an up-to-date check,
@@ -177,6 +237,8 @@ def build(
     progress: Progress | None = None,
     wait: bool = True,
     strict: bool = False,
+    language: str | None = None,
+    allow_untranslated: bool = False,
 ) -> list[BuiltFile]:
     """Build every variant of the briefings in ``data`` (files and folders of them): each
     briefing for each requested audience it is for (all when none is named), into ``out_dir``.
@@ -188,6 +250,11 @@ def build(
     and earlier outputs stay exactly as they were. One build at a time writes to ``out_dir``:
     another waits for it (or, without ``wait``, fails at once). With ``strict``, what tailoring
     would warn about fails the build, for every variant selected, kept ones included.
+
+    Each variant is in one language: the briefing's own, or one it is translated into (only
+    ``language``'s, when given). A translated variant with a string its catalog lacks, or
+    translates from older text, fails; with ``allow_untranslated`` it is built as a draft that
+    says so, the string in the briefing's own language.
     """
     progress = progress or Progress()
     select(audience_names, find_profiles(template_dirs))  # a misspelt name writes nothing
@@ -201,6 +268,8 @@ def build(
             pdf_variant=pdf_variant,
             shard=shard,
             force=force,
+            language=language,
+            allow_untranslated=allow_untranslated,
         )
         return _build(
             plan,
@@ -250,6 +319,7 @@ def _build(
         ):
             survey.loaded = _load(plan, survey.changed)
             selected = survey.selected(plan)
+            _no_such_language(plan, selected)
             kept = {key: current[key] for key in selected if key in current}
             # An unchanged data file is loaded only if one of this build's variants of it is
             # stale (a template changed, say).
@@ -283,6 +353,8 @@ def _build(
         failures |= _failures(prepared, outcomes)
         if failures:
             raise VariantsFailedError(dict(sorted(failures.items())))
+    if not selected and not survey.changed:
+        _no_such_language(plan, survey.selected(plan))
     sources = _sources(plan, survey.loaded)
     return _write(
         plan, kept=kept, outcomes=outcomes, prepared=prepared, sources=sources, progress=progress
@@ -339,6 +411,10 @@ def _write(
         entries,
         sources,
         plan.shared.table,
+        [
+            manifest.Profile(name, plan.profile_sha256[name], plan.profile_languages[name])
+            for name in plan.profiles
+        ],
     )
     content = manifest.dumps(new_manifest)
     manifest_path = plan.out_dir / manifest.MANIFEST_NAME
@@ -362,8 +438,8 @@ def _kept_from(plan: Plan) -> manifest.Manifest:
     variant keeps none (so variants that no longer exist leave it), a shard none (its manifest
     is merged with the others'; an entry that moved to another shard would conflict), a build
     of some audiences the rest."""
-    if plan.shard is not None or plan.profiles == plan.available:
-        return manifest.Manifest({}, {}, {})
+    if plan.shard is not None or (plan.profiles == plan.available and plan.language is None):
+        return manifest.EMPTY
     return plan.recorded
 
 
@@ -381,7 +457,7 @@ class _Survey:
         is in exactly one shard whatever its briefing."""
         everything = set(self.known)
         for briefing in self.loaded.values():
-            everything.update(plan.keys_of(briefing.id, briefing.audiences))
+            everything.update(plan.keys_of(briefing.id, briefing.audiences, _langs(briefing)))
         return plan.in_shard(everything)
 
 
@@ -393,7 +469,7 @@ def _survey(plan: Plan) -> _Survey:
         if source is None:
             changed.append(data)
             continue
-        for key in plan.keys_of(source.briefing, source.audiences):
+        for key in plan.keys_of(source.briefing, source.audiences, source.languages):
             known[key] = data
     return _Survey(known, changed, {})
 
@@ -418,10 +494,12 @@ class _Prepared:
 
     key: VariantKey
     data: DataFile
-    briefing: Briefing  # tailored: what this audience sees
-    audience: Audience
+    briefing: Briefing  # tailored, and translated in another language's edition
+    audience: Audience  # its texts in the edition's language
+    edition: Edition
     profile: Path
-    embedded_data: bytes
+    embedded_data: bytes  # the tailored briefing in its own language
+    embedded_catalog: bytes  # the translations used ("" in the briefing's own language)
     content_sha256: str
     inputs_sha256: str
     status: Status
@@ -438,7 +516,9 @@ class _Prepared:
 
         options = PdfOptions(
             variant=self.pdf_variant,
-            embedded=embedded_files(self.key, self.embedded_data, self.inputs_sha256),
+            embedded=embedded_files(
+                self.key, self.embedded_data, self.inputs_sha256, self.embedded_catalog
+            ),
             date=self.briefing.date,
             fonts=tuple(
                 (f"theme.{setting.replace('-', '_')}", family)
@@ -450,10 +530,12 @@ class _Prepared:
         roots = (*template_dirs, BUILTIN_TEMPLATES, self.data.path.resolve().parent)
         if rendered is None:
             dirs = tuple(template_dirs)
-            layout = LayoutJob(None, self.briefing, self.audience, dirs, roots, options)
+            layout = LayoutJob(
+                None, self.briefing, self.audience, self.edition, dirs, roots, options
+            )
             return Job(self.key, lay_out, (layout,))
         # Only the HTML travels: the worker then need not import Pydantic to read the job.
-        layout = LayoutJob(rendered.value, None, None, (), roots, options)
+        layout = LayoutJob(rendered.value, None, None, None, (), roots, options)
         seconds = max(0.0, limits.seconds - rendered.seconds)
         return Job(self.key, lay_out, (layout,), seconds=seconds)
 
@@ -461,6 +543,7 @@ class _Prepared:
         return manifest.Entry(
             briefing=self.key.briefing,
             audience=self.key.audience,
+            language=self.key.language,
             file=self.key.file_name,
             sha256=sha256,
             bytes=size,
@@ -469,6 +552,7 @@ class _Prepared:
             data_file=self.data.name,
             data_sha256=self.data.sha256,
             content_sha256=self.content_sha256,
+            untranslated=len(self.edition.fallbacks),
             profile_file=_profile_name(self.profile),
             profile_sha256=plan.profile_sha256[self.key.audience],
             shared_sha256=plan.shared.digest,
@@ -514,31 +598,48 @@ def _tailor(
         return {}, {}
     from reportgen.audiences import load_profiles, tailor
     from reportgen.provenance import tailored_data
+    from reportgen.translations.apply import Translator
 
     audiences = load_profiles(plan.profiles)
     by_id = {briefing.id: (data, briefing) for data, briefing in briefings.items()}
     prepared: dict[VariantKey, _Prepared] = {}
     failures: dict[VariantKey, ReportgenError] = {}
+    translator = Translator(plan.template_dirs, allow_untranslated=plan.allow_untranslated)
+    tailored_by: dict[tuple[str, str], Briefing | AudienceError] = {}
     for key in keys:
         data, briefing = by_id[key.briefing]
         audience = audiences[key.audience]
+        # Once per audience, not per language: the cut is the same, and so are its warnings.
+        cut = (key.briefing, key.audience)
+        if cut not in tailored_by:
+            try:
+                tailored_by[cut] = tailor(briefing, audience)
+            except AudienceError as error:
+                tailored_by[cut] = AudienceError(f"{plan.profiles[key.audience]}: {error}")
+        tailored = tailored_by[cut]
+        if isinstance(tailored, AudienceError):
+            failures[key] = tailored
+            continue
         try:
-            tailored = tailor(briefing, audience)
-        except AudienceError as error:
-            failures[key] = AudienceError(f"{plan.profiles[key.audience]}: {error}")
+            edition, shown, catalog = translator.edition(data.path, tailored, key.language)
+            audience = audience.for_language(key.language)
+        except DataError as error:
+            failures[key] = error
             continue
         embedded = tailored_data(tailored)
-        content = content_sha256(embedded)
+        content = content_sha256(embedded, key.language if edition.translated else "", catalog)
         digest = variant_digest(
             plan.shared.digest, plan.profile_sha256[key.audience], content, plan.pdf_variant or ""
         )
         prepared[key] = _Prepared(
             key=key,
             data=data,
-            briefing=tailored,
+            briefing=shown,
             audience=audience,
+            edition=edition,
             profile=plan.profiles[key.audience],
             embedded_data=embedded,
+            embedded_catalog=catalog,
             content_sha256=content,
             inputs_sha256=digest,
             status=plan.status(key, data, content),
@@ -549,11 +650,16 @@ def _tailor(
 
 def _sources(plan: Plan, loaded: dict[DataFile, Briefing]) -> list[manifest.Source]:
     """The manifest's record of every data file: renewed for those loaded."""
+    from reportgen.build.plan import catalog_digests
+
     sources = []
     for data in plan.data_files:
         if data in loaded:
-            briefing = loaded[data]
-            sources.append(manifest.Source(data.name, data.sha256, briefing.id, briefing.audiences))
+            b = loaded[data]
+            digests = catalog_digests(data, b.translations)
+            sources.append(
+                manifest.Source(data.name, data.sha256, b.id, b.audiences, _langs(b), digests)
+            )
         elif (source := plan.known(data)) is not None:
             sources.append(source)
     return sources
@@ -567,6 +673,7 @@ class LayoutJob:
     html: str | None
     briefing: Briefing | None
     audience: Audience | None
+    edition: Edition | None
     template_dirs: tuple[Path, ...]
     allowed_roots: tuple[Path, ...]
     options: PdfOptions
@@ -580,15 +687,20 @@ def lay_out(job: LayoutJob) -> RenderedPdf:
     html = job.html
     if html is None:
         assert job.briefing is not None and job.audience is not None
-        html = render(job.briefing, job.audience, job.template_dirs)
+        html = render(job.briefing, job.audience, job.template_dirs, job.edition)
     return render_pdf(html, BUILTIN_TEMPLATES, job.allowed_roots, job.options)
 
 
-def render(briefing: Briefing, audience: Audience, template_dirs: tuple[Path, ...]) -> str:
+def render(
+    briefing: Briefing,
+    audience: Audience,
+    template_dirs: tuple[Path, ...],
+    edition: Edition | None = None,
+) -> str:
     """One variant's HTML, in a worker: a runaway template meets the same limits as a layout."""
     from reportgen.templating import make_environment, render_html
 
-    return render_html(briefing, audience, make_environment(template_dirs))
+    return render_html(briefing, audience, make_environment(template_dirs), edition)
 
 
 def warm_worker(*, lay_out_page: bool) -> None:
@@ -630,7 +742,10 @@ def _render_first(
     templates failed (reported as the variant's end)."""
     from reportgen.build.runner import Failed, Job
 
-    jobs = [Job(v.key, render, (v.briefing, v.audience, tuple(template_dirs))) for v in variants]
+    jobs = [
+        Job(v.key, render, (v.briefing, v.audience, tuple(template_dirs), v.edition))
+        for v in variants
+    ]
     rendered: dict[VariantKey, Succeeded] = {}
     refused: dict[VariantKey, ReportgenError] = {}
     # A variant starts when its templates start rendering.

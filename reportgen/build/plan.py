@@ -11,6 +11,7 @@ from reportgen.build import manifest
 from reportgen.build.inputs import SharedInputs, combine, file_sha256, variant_digest
 from reportgen.build.variants import Shard, VariantKey
 from reportgen.discovery import DataFile, find_data_files, find_profiles, select
+from reportgen.editions import catalog_path
 from reportgen.pdf.standards import PdfVariantName
 
 DEFAULT_OUTPUT = Path("output")
@@ -33,20 +34,38 @@ class Plan:
     available: dict[str, Path]  # every audience's profile file, by name
     profiles: dict[str, Path]  # the selected audiences' profile files, by name
     profile_sha256: dict[str, str]
+    profile_languages: dict[str, tuple[str, ...] | None]  # what each audience narrows to
     shared: SharedInputs
     recorded: manifest.Manifest
     pdf_variant: PdfVariantName | None
     shard: Shard | None
+    template_dirs: tuple[Path, ...] = ()
+    language: str | None = None  # only this language's editions (``--language``)
+    allow_untranslated: bool = False  # build drafts of incomplete translations
 
     def known(self, data: DataFile) -> manifest.Source | None:
-        """What the manifest says of a data file, if the file is as it was when built."""
+        """What the manifest says of a data file, if the file and its catalogs are as they
+        were when built."""
         source = self.recorded.sources.get(data.name)
-        return source if source is not None and source.sha256 == data.sha256 else None
+        if source is None or source.sha256 != data.sha256:
+            return None
+        if catalog_digests(data, source.languages[1:]) != source.catalogs:
+            return None
+        return source
 
-    def keys_of(self, briefing_id: str, declared: Iterable[str] | None) -> list[VariantKey]:
-        """A briefing's variants among the selected audiences (those it declares, if any)."""
+    def keys_of(
+        self, briefing_id: str, declared: Iterable[str] | None, languages: Sequence[str]
+    ) -> list[VariantKey]:
+        """A briefing's variants: each selected audience it declares (all, if it declares
+        none), in each of its languages that audience is published in."""
         names = [name for name in self.profiles if declared is None or name in set(declared)]
-        return [VariantKey(briefing_id, name) for name in names]
+        return [
+            VariantKey(briefing_id, name, language)
+            for name in names
+            for language in languages
+            if (self.language is None or language == self.language)
+            and language in (self.profile_languages[name] or languages)
+        ]
 
     def in_shard(self, keys: Iterable[VariantKey]) -> list[VariantKey]:
         keys = sorted(keys)
@@ -67,6 +86,15 @@ class Plan:
         )
         if digest != entry.inputs_sha256:
             return Status(None, self._what_changed(entry, data, content))
+        return self._output_status(entry)
+
+    def _output_status(self, entry: manifest.Entry) -> Status:
+        """Whether the PDF of a variant whose inputs are unchanged can be kept."""
+        if entry.untranslated and not self.allow_untranslated:
+            count = entry.untranslated
+            return Status(
+                None, f"an incomplete draft ({count} untranslated string{'s' * (count != 1)})"
+            )
         path = self.out_dir / entry.file
         if not path.is_file():
             return Status(None, f"{path} is missing")
@@ -93,6 +121,15 @@ class Plan:
         return f"changed since it was built: {', '.join(changed[:3])}{more}"
 
 
+def catalog_digests(data: DataFile, languages: Iterable[str]) -> dict[str, str]:
+    """The digest of each language's catalog beside ``data`` ("" where there is none)."""
+    digests = {}
+    for language in languages:
+        path = catalog_path(data.path, language)
+        digests[language] = file_sha256(path) if path.is_file() else ""
+    return digests
+
+
 def manifest_shared_digest(recorded: manifest.Manifest) -> str:
     """The digest of the shared inputs the manifest recorded (as `SharedInputs.digest`)."""
     return combine(sorted(recorded.inputs.items()))
@@ -107,6 +144,8 @@ def make_plan(
     pdf_variant: PdfVariantName | None = None,
     shard: Shard | None = None,
     force: bool = False,
+    language: str | None = None,
+    allow_untranslated: bool = False,
 ) -> Plan:
     """Find the data files and audiences, hash the shared inputs, read the manifest (with
     ``force``, a damaged or older manifest counts as none: everything is rebuilt anyway)."""
@@ -119,14 +158,36 @@ def make_plan(
     available = find_profiles(template_dirs)
     selected = select(audience_names, available)
     profiles = {path.stem: path for path in selected}
+    profile_sha256 = {name: file_sha256(path) for name, path in profiles.items()}
     return Plan(
         out_dir=out_dir,
         data_files=tuple(find_data_files(data, exclude=[out_dir])),
         available=available,
         profiles=profiles,
-        profile_sha256={name: file_sha256(path) for name, path in profiles.items()},
+        profile_sha256=profile_sha256,
+        profile_languages={
+            name: _languages_of(path, profile_sha256[name], recorded)
+            for name, path in profiles.items()
+        },
         shared=SharedInputs(template_dirs, exclude=[out_dir]),
         recorded=recorded,
         pdf_variant=pdf_variant,
         shard=shard,
+        template_dirs=tuple(template_dirs),
+        language=language,
+        allow_untranslated=allow_untranslated,
     )
+
+
+def _languages_of(
+    profile: Path, sha256: str, recorded: manifest.Manifest
+) -> tuple[str, ...] | None:
+    """The languages an audience narrows its briefings to: as the manifest recorded them while
+    the profile is unchanged, else from the profile itself (a changed profile's variants are
+    rebuilt anyway, so parsing it costs nothing a build would not pay)."""
+    known = recorded.profiles.get(profile.stem)
+    if known is not None and known.sha256 == sha256:
+        return known.languages
+    from reportgen.audiences import load_profile
+
+    return load_profile(profile).languages

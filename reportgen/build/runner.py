@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, TypeAlias
 
 from reportgen.build.limits import Limits
@@ -486,13 +487,27 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _limit_memory(memory_mib: int) -> None:
+    """Cap the worker's address space at what it was forked with plus ``memory_mib``: the
+    limit is what one layout may use, the same whether the worker's parent is a small
+    `reportgen build` or a large process (a preview, a test run) whose mappings it inherits."""
     import resource  # POSIX only, like fork
 
-    limit = memory_mib * 1024 * 1024
+    limit = _address_space() + memory_mib * 1024 * 1024
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)  # raising the hard limit is refused
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _address_space() -> int:
+    """This process's virtual memory size in bytes (Linux's /proc), or 0 where it is not told:
+    then the limit is on the whole address space, as RLIMIT_AS alone has it."""
+    try:
+        # Bytes: a worker reads this before anything else, with no codec looked up yet.
+        pages = int(Path("/proc/self/statm").read_bytes().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
 
 
 @cache

@@ -10,22 +10,25 @@ from reportgen.errors import ReportgenError
 
 @dataclass(frozen=True, order=True)
 class VariantKey:
-    """One PDF a build makes: a briefing as one audience sees it.
+    """One PDF a build makes: a briefing as one audience sees it, in one language.
 
     The plan, the manifest, progress lines, failures, shards, file names and ``--check`` all
-    speak of variants by this key; a language joins it when editions per language exist.
+    speak of variants by this key.
     """
 
     briefing: str
     audience: str
+    language: str
 
     def __str__(self) -> str:
-        return f"{self.briefing}/{self.audience}"
+        return f"{self.briefing}/{self.audience}/{self.language}"
 
     @property
     def file_name(self) -> str:
-        """The PDF's name in the output folder: ``<briefing id>-<audience>.pdf``."""
-        return f"{self.briefing}-{self.audience}.pdf"
+        """The PDF's name in the output folder: ``<briefing id>-<audience>.<language>.pdf``,
+        the language as the data writes it (``es``, ``pt-BR``). Ids and audience names are
+        lower case, so the language's dot and capitals never read as part of them."""
+        return f"{self.briefing}-{self.audience}.{self.language}.pdf"
 
 
 @dataclass(frozen=True)

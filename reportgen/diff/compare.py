@@ -25,6 +25,8 @@ WordOp = Literal["same", "removed", "added"]
 
 # Figures the data format computes from a rule (`BudgetResolutionSection`), never typed in.
 DERIVED_FIELDS = frozenset({"schedule", "final_percent_of_base", "shortfall_points"})
+# Where a translated edition's changed translations are reported, as fields below it.
+CATALOG_FIELD = "catalog"
 # Lists of things known by another field than ``id``: each year of a schedule by its year.
 KEYED_BY = {"schedule": "year"}
 # Below this similarity two unmatched items are a removal and an addition, not one edit.
@@ -87,6 +89,7 @@ class EditionDiff:
 
     briefing: str
     audience: str
+    language: str
     status: EditionStatus
     old_pages: int | None = None
     new_pages: int | None = None
@@ -96,7 +99,7 @@ class EditionDiff:
 
     @property
     def key(self) -> VariantKey:
-        return VariantKey(self.briefing, self.audience)
+        return VariantKey(self.briefing, self.audience, self.language)
 
     @property
     def pages_changed(self) -> bool:
@@ -139,14 +142,20 @@ def compare_editions(
     old_pages: int | None = None,
     new_pages: int | None = None,
     notes: Sequence[str] = (),
+    old_catalog: Mapping[str, str] | None = None,
+    new_catalog: Mapping[str, str] | None = None,
 ) -> EditionDiff:
-    """What changed from ``old`` to ``new``, two dumps of one edition's briefing data."""
+    """What changed from ``old`` to ``new``, two dumps of one edition's briefing data, and
+    in a translated edition, between the translations of its two catalogs (by context)."""
     fields, changes = _compare_mappings(old, new, "", derived=False)
+    if old_catalog is not None and new_catalog is not None:
+        fields += compare_catalogs(old_catalog, new_catalog)
     pages_differ = None not in (old_pages, new_pages) and old_pages != new_pages
     changed = bool(fields or changes or pages_differ)
     return EditionDiff(
         key.briefing,
         key.audience,
+        key.language,
         "changed" if changed else "unchanged",
         old_pages,
         new_pages,
@@ -154,6 +163,22 @@ def compare_editions(
         tuple(changes),
         tuple(notes),
     )
+
+
+def compare_catalogs(old: Mapping[str, str], new: Mapping[str, str]) -> list[FieldChange]:
+    """Each translation that changed, came or went, as a field ``catalog.<context>`` (the
+    context names the field translated: ``catalog.sections.overview.title``). A translation
+    that came is one a build had shown in the briefing's own language, or a new field's."""
+    changed = []
+    for context in [*old, *(name for name in new if name not in old)]:
+        before, after = old.get(context), new.get(context)
+        if before == after:
+            continue
+        words: tuple[Word, ...] = ()
+        if before is not None and after is not None and " " in before + after:
+            words = word_diff(before, after)
+        changed.append(FieldChange(f"{CATALOG_FIELD}.{context}", before, after, False, words))
+    return changed
 
 
 def word_diff(old: str, new: str) -> tuple[Word, ...]:

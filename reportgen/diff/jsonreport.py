@@ -9,8 +9,9 @@ from typing import Any
 from reportgen import versions
 from reportgen.diff.compare import EditionDiff, Report
 
-# Raised when a field changes meaning or goes; new fields may appear without it.
-FORMAT = 1
+# Raised when a field changes meaning or goes; new fields may appear without it. 2: an
+# edition is a briefing in one language too ("edition" is <briefing>/<audience>/<language>).
+FORMAT = 2
 
 
 def render_json(report: Report) -> str:

@@ -54,10 +54,16 @@ def compare_sides(old: Side, new: Side, audiences: Sequence[str] = ()) -> Report
         before, after = old_refs.get(key), new_refs.get(key)
         if after is None and before is not None:
             editions.append(
-                EditionDiff(key.briefing, key.audience, "removed", old_pages=before.pages)
+                EditionDiff(
+                    key.briefing, key.audience, key.language, "removed", old_pages=before.pages
+                )
             )
         elif before is None and after is not None:
-            editions.append(EditionDiff(key.briefing, key.audience, "added", new_pages=after.pages))
+            editions.append(
+                EditionDiff(
+                    key.briefing, key.audience, key.language, "added", new_pages=after.pages
+                )
+            )
         elif before is not None and after is not None:
             editions.append(_pair(key, before, after))
     if not editions:
@@ -103,12 +109,16 @@ def _lone_pair(old: Side, new: Side) -> EditionDiff:
             f"({old_key.briefing}; {new_key.briefing}): nothing to compare"
         )
     notes: tuple[str, ...] = ()
-    if old_key.audience != new_key.audience:
+    if (old_key.audience, old_key.language) != (new_key.audience, new_key.language):
         notes = (
-            f"compares the {old_key.audience} edition ({before.origin}) with the "
-            f"{new_key.audience} edition ({after.origin})",
+            f"compares the {_edition_name(old_key)} edition ({before.origin}) with the "
+            f"{_edition_name(new_key)} edition ({after.origin})",
         )
     return _pair(new_key, before, after, notes)
+
+
+def _edition_name(key: VariantKey) -> str:
+    return f"{key.audience} ({key.language})"
 
 
 def _pair(
@@ -120,6 +130,7 @@ def _pair(
         return EditionDiff(
             key.briefing,
             key.audience,
+            key.language,
             "changed" if changed else "unchanged",
             before.pages,
             after.pages,
@@ -127,13 +138,20 @@ def _pair(
         )
     old, new = before.load(), after.load()
     old_data, new_data = _comparable(old, new)
+    more = notes + old.notes + new.notes
+    if (old.catalog is None) != (new.catalog is None) and not (old.notes + new.notes):
+        # A translated edition on one side, the briefing's own language on the other (two
+        # lone PDFs), or a stranger's PDF without its catalog.
+        more += ("the translations are on one side only, so they were not compared",)
     return compare_editions(
         key,
         old_data,
         new_data,
         old_pages=old.pages,
         new_pages=new.pages,
-        notes=notes + old.notes + new.notes,
+        notes=more,
+        old_catalog=old.catalog,
+        new_catalog=new.catalog,
     )
 
 

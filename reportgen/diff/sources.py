@@ -10,19 +10,23 @@ read as a stranger's, with `provenance.extract`.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from reportgen.build import manifest
 from reportgen.build.inputs import file_sha256
 from reportgen.build.variants import VariantKey
 from reportgen.discovery import DATA_SUFFIXES, display_name
 from reportgen.errors import DiffError, ReportgenError
+
+if TYPE_CHECKING:
+    from reportgen.models import Briefing
 
 SideKind = Literal["pdf", "folder", "data"]
 
@@ -33,6 +37,10 @@ class Edition:
 
     ``derived`` is False when the data did not validate with the current models (an older
     format): then the figures the models compute (the budget schedule) are not in it.
+    ``catalog`` is, for a translated edition, each translation it shows by its context
+    (``sections.overview.title``): the data is always in the briefing's own language, so a
+    changed translation shows only there. None where there are none (the briefing's own
+    language) or they could not be read (the notes say why).
     """
 
     key: VariantKey
@@ -40,6 +48,7 @@ class Edition:
     derived: bool = True
     pages: int | None = None
     notes: tuple[str, ...] = ()
+    catalog: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -95,9 +104,10 @@ def read_side(
 
 def pdf_edition(path: Path, *, strict: bool = False) -> EditionRef:
     """A reportgen PDF's edition: its variant, from the build record it carries."""
-    data, record = _embedded(path)
-    key = _record_key(path, record)
+    data, record, catalog = _embedded(path)
+    key = _record_key(path, record, language=_own_language(data))
     edition = _edition(path, key, data, record, pages=_page_count(path), strict=strict)
+    edition = replace(edition, catalog=_translations(path, catalog))
     return EditionRef(key, display_name(path), None, edition.pages, lambda: edition)
 
 
@@ -121,10 +131,21 @@ def read_folder(folder: Path, *, strict: bool = False) -> Side:
             matches = file_sha256(pdf) == entry.sha256
         except OSError as error:
             raise DiffError(f"{pdf}: cannot read: {error.strerror or error}") from None
+        # A draft (built with --allow-untranslated) shows strings in the briefing's own
+        # language: its catalog lacks them, and a reviewer should know it is no final edition.
+        draft: tuple[str, ...] = ()
+        if entry.untranslated:
+            count = entry.untranslated
+            draft = (
+                f"{display_name(pdf)} is a draft: {count} string{'s' if count != 1 else ''} "
+                "not translated",
+            )
         if matches:
-            load = partial(_recorded_edition, pdf, key, entry.content_sha256, entry.pages, strict)
+            load = partial(
+                _recorded_edition, pdf, key, entry.content_sha256, entry.pages, strict, notes=draft
+            )
             editions[key] = EditionRef(
-                key, display_name(pdf), entry.content_sha256, entry.pages, load
+                key, display_name(pdf), entry.content_sha256, entry.pages, load, draft
             )
             continue
         note = (
@@ -156,11 +177,11 @@ def read_data(
     """Briefing data cut for each audience it is for, as each audience would see it, without
     building anything: the editions have no page count."""
     from reportgen.audiences import discover_audiences, tailor
-    from reportgen.build.inputs import content_sha256
+    from reportgen.discovery import find_data_files
     from reportgen.loading import load_briefings
-    from reportgen.provenance import tailored_data
 
     briefings = load_briefings([path])
+    path_of = {data.name: data.path for data in find_data_files([path])}
     profiles = discover_audiences(template_dirs)
     if unknown := [name for name in audiences if name not in profiles]:
         raise DiffError(
@@ -173,12 +194,82 @@ def read_data(
                 continue
             if audiences and audience.name not in audiences:
                 continue
-            key = VariantKey(briefing.id, audience.name)
             tailored = tailor(briefing, audience)
-            edition = Edition(key, tailored.model_dump(mode="json"))
-            digest = content_sha256(tailored_data(tailored))
-            editions[key] = EditionRef(key, name, digest, None, partial(_same, edition))
+            narrowed = audience.languages
+            for language in (briefing.language, *briefing.translations):
+                if narrowed is not None and language not in narrowed:
+                    continue
+                key = VariantKey(briefing.id, audience.name, language)
+                edition, digest = _data_edition(key, path_of[name], tailored)
+                editions[key] = EditionRef(key, name, digest, None, partial(_same, edition))
     return Side(path, "data", editions)
+
+
+def _data_edition(key: VariantKey, data: Path, tailored: Briefing) -> tuple[Edition, str | None]:
+    """An edition as a build would embed it: the tailored data in the briefing's own language
+    and, for a translation, the catalog of the translations it shows (the catalog beside the
+    data, cut as a build cuts it), with the digest a build's manifest would record."""
+    from reportgen.build.inputs import content_sha256
+    from reportgen.editions import catalog_path
+    from reportgen.provenance import tailored_data
+    from reportgen.translations.apply import TranslationInvalidError, translate
+    from reportgen.translations.catalog import read_catalog
+
+    embedded = tailored_data(tailored)
+    dump = tailored.model_dump(mode="json")
+    if key.language == tailored.language:
+        return Edition(key, dump), content_sha256(embedded)
+    catalog = catalog_path(data, key.language)
+    shown = display_name(catalog)
+    if not catalog.is_file():
+        note = f"{shown}: no such catalog, so the {key.language} translations were not compared"
+        return Edition(key, dump, notes=(note,)), None
+    try:
+        translation = translate(tailored, read_catalog(catalog), catalog, key.language)
+    except ReportgenError as error:
+        note = f"{shown}: {_one_line(error)}; the {key.language} translations were not compared"
+        return Edition(key, dump, notes=(note,)), None
+    except TranslationInvalidError as error:
+        note = (
+            f"{error.problems[0]} (and {len(error.problems) - 1} more)"
+            if len(error.problems) > 1
+            else str(error.problems[0])
+        )
+        note += f"; the {key.language} translations were not compared"
+        return Edition(key, dump, notes=(note,)), None
+    notes: tuple[str, ...] = ()
+    if untranslated := len(translation.untranslated):
+        notes = (
+            f"{shown}: {untranslated} string{'s have' if untranslated != 1 else ' has'} no "
+            "current translation (a build refuses the edition, or makes it a draft)",
+        )
+    digest = content_sha256(embedded, key.language, translation.catalog)
+    return Edition(key, dump, notes=notes, catalog=_translations(catalog, translation.catalog)), (
+        digest
+    )
+
+
+def _one_line(error: ReportgenError) -> str:
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
+    return (lines[0] if lines else type(error).__name__) + more
+
+
+def _translations(origin: Path, catalog: bytes | None) -> dict[str, str] | None:
+    """The translations of a catalog (PO) by their context; None when there is no catalog."""
+    if catalog is None:
+        return None
+    from babel.messages.pofile import PoFileError, read_po
+
+    try:
+        messages = read_po(io.BytesIO(catalog), abort_invalid=True)
+    except (PoFileError, ValueError, UnicodeDecodeError) as error:
+        raise DiffError(f"{origin}: its catalog is not a readable PO file: {error}") from None
+    return {
+        str(message.context or message.id): str(message.string)
+        for message in messages
+        if message.id and message.string
+    }
 
 
 def _same(edition: Edition) -> Edition:
@@ -186,25 +277,44 @@ def _same(edition: Edition) -> Edition:
 
 
 def _recorded_edition(
-    pdf: Path, key: VariantKey, content_sha256: str, pages: int, strict: bool
+    pdf: Path,
+    key: VariantKey,
+    content_sha256: str,
+    pages: int,
+    strict: bool,
+    *,
+    notes: tuple[str, ...] = (),
 ) -> Edition:
     """A PDF that is the file its manifest records: its data is read with PDFium, which takes
     milliseconds where the careful reader takes a tenth of a second, and kept only if it is, to
     the byte, the data the manifest says the build embedded. Else it is read as any PDF."""
-    data = _recorded_data(pdf, content_sha256)
-    if data is not None:
+    recorded = _recorded_data(pdf, key, content_sha256)
+    if recorded is not None:
+        data, catalog = recorded
         try:
-            return _validated(pdf, key, data, pages)
+            edition = _validated(pdf, key, data, pages)
         except _NotValidError:
             pass  # an older format: the careful reader gives the build record to say so
-    return _carried_edition(pdf, key, strict, None, pages)
+        else:
+            return replace(
+                edition, notes=notes + edition.notes, catalog=_translations(pdf, catalog)
+            )
+    edition = _carried_edition(pdf, key, strict, None, pages)
+    return replace(edition, notes=notes + edition.notes)
 
 
-def _recorded_data(pdf: Path, content_sha256: str) -> bytes | None:
+def _recorded_data(
+    pdf: Path, key: VariantKey, content_sha256: str
+) -> tuple[bytes, bytes | None] | None:
+    """The data the PDF embeds and, in a translated edition, its catalog: only if they are what
+    the manifest's digest says (`build.inputs.content_sha256`)."""
     import pypdfium2 as pdfium
 
-    from reportgen.provenance import SOURCE_DATA_NAME
+    from reportgen.build.inputs import content_sha256 as digest_of
+    from reportgen.provenance import SOURCE_DATA_NAME, catalog_name
 
+    wanted = {SOURCE_DATA_NAME, catalog_name(key.language)}
+    found: dict[str, bytes] = {}
     try:
         document = pdfium.PdfDocument(pdf)
     except pdfium.PdfiumError:
@@ -212,14 +322,22 @@ def _recorded_data(pdf: Path, content_sha256: str) -> bytes | None:
     try:
         for index in range(document.count_attachments()):
             attachment = document.get_attachment(index)
-            if attachment.get_name() == SOURCE_DATA_NAME:
-                data = bytes(attachment.get_data())
-                return data if hashlib.sha256(data).hexdigest() == content_sha256 else None
+            name = attachment.get_name()
+            if name in wanted:
+                found[name] = bytes(attachment.get_data())
     except pdfium.PdfiumError:
         return None
     finally:
         document.close()
-    return None
+    data, catalog = found.get(SOURCE_DATA_NAME), found.get(catalog_name(key.language))
+    if data is None:
+        return None
+    digest = (
+        digest_of(data, key.language, catalog)
+        if catalog is not None
+        else hashlib.sha256(data).hexdigest()
+    )
+    return (data, catalog) if digest == content_sha256 else None
 
 
 def _carried_edition(
@@ -227,19 +345,20 @@ def _carried_edition(
 ) -> Edition:
     """A PDF read with `provenance.extract`, as a stranger's would be; it must say it is the
     edition the manifest lists it as."""
-    data, record = _embedded(pdf)
-    carried = _record_key(pdf, record, default=key)
+    data, record, catalog = _embedded(pdf)
+    carried = _record_key(pdf, record, default=key, language=_own_language(data))
     if carried != key:
         raise DiffError(f"{pdf}: carries the edition {carried}, but the manifest lists it as {key}")
     edition = _edition(pdf, key, data, record, pages=pages or _page_count(pdf), strict=strict)
     notes = (note, *edition.notes) if note else edition.notes
-    return Edition(key, edition.data, edition.derived, edition.pages, notes)
+    return replace(edition, notes=notes, catalog=_translations(pdf, catalog))
 
 
-def _embedded(pdf: Path) -> tuple[bytes, dict[str, Any] | None]:
-    """The data and build record the PDF carries (`provenance.extract`, into a scratch folder:
-    it checks every attachment before it writes one)."""
-    from reportgen.provenance import BUILD_RECORD_NAME, SOURCE_DATA_NAME, extract
+def _embedded(pdf: Path) -> tuple[bytes, dict[str, Any] | None, bytes | None]:
+    """The data, build record and (in a translated edition) catalog the PDF carries
+    (`provenance.extract`, into a scratch folder: it checks every attachment before it writes
+    one)."""
+    from reportgen.provenance import BUILD_RECORD_NAME, CATALOG_NAME, SOURCE_DATA_NAME, extract
 
     with tempfile.TemporaryDirectory(prefix="reportgen-diff-") as scratch:
         try:
@@ -253,16 +372,39 @@ def _embedded(pdf: Path) -> tuple[bytes, dict[str, Any] | None]:
             raise DiffError(f"{pdf}: carries a build record but not the data it was built from")
         data = data_path.read_bytes()
         record = json.loads(record_path.read_bytes()) if record_path.exists() else None
-    return data, record
+        # `extract` refuses a PDF with catalogs of several languages: there is one at most.
+        catalogs = [
+            found for found in Path(scratch).iterdir() if CATALOG_NAME.fullmatch(found.name)
+        ]
+        catalog = catalogs[0].read_bytes() if catalogs else None
+    return data, record, catalog
+
+
+def _own_language(data: bytes) -> str | None:
+    """The language the embedded data says the briefing is written in, if it says."""
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return None
+    language = document.get("language") if isinstance(document, dict) else None
+    return language if isinstance(language, str) else None
 
 
 def _record_key(
-    pdf: Path, record: dict[str, Any] | None, default: VariantKey | None = None
+    pdf: Path,
+    record: dict[str, Any] | None,
+    default: VariantKey | None = None,
+    *,
+    language: str | None = None,
 ) -> VariantKey:
+    """The edition a build record names. A record from before editions per language names
+    none: its PDF is in the briefing's own ``language`` (as its data says; "en" before data
+    said it either)."""
     if record is not None:
         briefing, audience = record.get("briefing"), record.get("audience")
-        if isinstance(briefing, str) and isinstance(audience, str):
-            return VariantKey(briefing, audience)
+        language = record.get("language", language or "en")
+        if isinstance(briefing, str) and isinstance(audience, str) and isinstance(language, str):
+            return VariantKey(briefing, audience, language)
     if default is not None:
         return default
     raise DiffError(

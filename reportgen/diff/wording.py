@@ -89,10 +89,12 @@ def _pages(edition: EditionDiff) -> str:
 
 def touched(edition: EditionDiff) -> list[str]:
     """Where the edition changed: the ids of its sections that did, then "sources" and the
-    other lists of the briefing that did."""
+    other lists of the briefing that did, then its own fields (each once: "catalog" for all of
+    a translated edition's changed translations)."""
     places = [change.label for change in edition.changes if change.list == "sections"]
-    places += list(dict.fromkeys(c.list for c in edition.changes if c.list != "sections"))
-    return places + [field.path.split(".")[0] for field in edition.fields]
+    places += [c.list for c in edition.changes if c.list != "sections"]
+    places += [field.path.split(".")[0] for field in edition.fields]
+    return list(dict.fromkeys(places))
 
 
 def edition_lines(edition: EditionDiff) -> list[Line]:

@@ -5,6 +5,14 @@ subpackage, so an upgrade of WeasyPrint touches one place. WeasyPrint itself is 
 inside the functions that lay out, so importing this package stays cheap.
 """
 
+from reportgen.pdf.hyphenation import hyphenation_available
 from reportgen.pdf.layout import EmbeddedFile, PdfOptions, RenderedPdf, render_pdf, warm_up
 
-__all__ = ["EmbeddedFile", "PdfOptions", "RenderedPdf", "render_pdf", "warm_up"]
+__all__ = [
+    "EmbeddedFile",
+    "PdfOptions",
+    "RenderedPdf",
+    "hyphenation_available",
+    "render_pdf",
+    "warm_up",
+]

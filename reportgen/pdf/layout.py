@@ -113,7 +113,7 @@ def _write(document: Any, options: PdfOptions) -> bytes:
     from weasyprint import Attachment
 
     if options.draft:
-        draft: bytes = document.write_pdf()
+        draft: bytes = document.write_pdf(custom_metadata=True)
         return draft
 
     # Here, not at the top: pikepdf takes a tenth of a second to import, and `--help`, `--check`
@@ -140,6 +140,9 @@ def _write(document: Any, options: PdfOptions) -> bytes:
         pdf_variant=variant.weasyprint_variant,
         pdf_tags=True,
         attachments=attachments,
+        # <meta> names besides WeasyPrint's own become document information entries: a draft
+        # edition's "untranslated" list (templates/base.html.j2) among them.
+        custom_metadata=True,
         finisher=identify_as_pdf_ua if variant.also_pdf_ua else None,
     )
     return finish_structure(pdf)

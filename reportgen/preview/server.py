@@ -66,7 +66,7 @@ class Session(Protocol):
 
     def document(self, build: int) -> Pages | None: ...
 
-    def select(self, data: str, audience: str) -> None: ...
+    def select(self, data: str, audience: str, language: str | None = None) -> None: ...
 
 
 def is_loopback(host: str) -> bool:
@@ -211,7 +211,12 @@ class _Handler(BaseHTTPRequestHandler):
             if not 0 < length <= _MAX_BODY:
                 raise ValueError(length)
             body = json.loads(self.rfile.read(length))
-            self.server.session.select(str(body["data"]), str(body["audience"]))
+            language = body.get("language")
+            self.server.session.select(
+                str(body["data"]),
+                str(body["audience"]),
+                None if language is None else str(language),
+            )
         except (ValueError, KeyError, TypeError, PreviewError):
             self.send_error(HTTPStatus.BAD_REQUEST)
             return

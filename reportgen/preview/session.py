@@ -8,7 +8,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -20,7 +20,10 @@ from reportgen.preview.schedule import Changes
 from reportgen.preview.watch import Watchers, watch_set
 
 if TYPE_CHECKING:
+    from reportgen.audiences import Audience
     from reportgen.build.runner import Job, WorkerPool
+    from reportgen.editions import Edition
+    from reportgen.models import Briefing
     from reportgen.preview.pages import Document
     from reportgen.preview.server import PreviewServer
 
@@ -37,34 +40,40 @@ Status = Literal["starting", "building", "ready", "failed"]
 @dataclass(frozen=True)
 class Selection:
     """What a preview may show: the data (files and folders, as `build` takes), the template
-    folders, the audiences offered (empty: every one), the limits each layout has, and the
-    settings file these came from (watched: a change to it chooses again)."""
+    folders, the audiences offered (empty: every one), the language shown first (None: the
+    briefing's own), the limits each layout has, and the settings file these came from
+    (watched: a change to it chooses again)."""
 
     data: tuple[Path, ...]
     template_dirs: tuple[Path, ...] = ()
     audiences: tuple[str, ...] = ()
     limits: Limits = DEFAULT_LIMITS
     settings_file: Path | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True)
 class State:
     """What the page is told: the variant shown and the choices, whether a build is under way,
-    the pages of the last good build, and the problems of the newest one."""
+    the pages of the last good build, the problems of the newest one, and its warnings (a
+    translation shown as a draft: each string it shows in the briefing's own language)."""
 
     serial: int = 0  # grows with every change of state
     session: str = ""  # this preview's own id: a page that outlives it starts afresh
     status: Status = "starting"
-    variant: str = ""  # <briefing id>/<audience> once the data has loaded
+    variant: str = ""  # <briefing id>/<audience>/<language> once the data has loaded
     data: str = ""  # the data file shown, as messages name it
     audience: str = ""
+    language: str = ""
     data_files: tuple[str, ...] = ()
     audiences: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()  # the briefing's own first, then its translations
     build: int = 0  # the number of the build whose pages are shown; 0 before the first
     pages: int = 0
     built_at: str | None = None  # when that build ended (ISO 8601, UTC)
     seconds: float | None = None  # how long its layout took
     problems: tuple[str, ...] = ()  # the lines the command line would print, one each
+    warnings: tuple[str, ...] = ()  # the same, for a build that succeeded (a draft)
     layouts: int = 0  # layouts started since the preview began
 
     def as_json(self) -> dict[str, Any]:
@@ -101,7 +110,7 @@ class Preview:
         self._condition = threading.Condition()
         self._state = State(session=secrets.token_hex(8))
         self._documents: dict[int, Document] = {}
-        self._choice: tuple[str | None, str | None] = (None, None)
+        self._choice: tuple[str | None, str | None, str | None] = (None, None, None)
         self._settings_problem = ""  # why the settings file, once changed, could not be used
         self._stopping = threading.Event()
         self.server: PreviewServer = PreviewServer(host, port, self)
@@ -122,12 +131,18 @@ class Preview:
         with self._condition:
             return self._documents.get(build)
 
-    def select(self, data: str, audience: str) -> None:
-        """Show another variant (from the page's choices); refused when not among them."""
+    def select(self, data: str, audience: str, language: str | None = None) -> None:
+        """Show another variant (from the page's choices); refused when not among them. A
+        language the briefing chosen is not published in (the page changed the data file and
+        the language at once) falls back to the briefing's own."""
+        language = language or None  # the page's menu is empty while no briefing has loaded
         with self._condition:
-            if data not in self._state.data_files or audience not in self._state.audiences:
+            state = self._state
+            if data not in state.data_files or audience not in state.audiences:
                 raise PreviewError(f"no such choice: {data} for {audience}")
-            self._choice = (data, audience)
+            if language is not None and data == state.data and language not in state.languages:
+                raise PreviewError(f"no such choice: {data} in {language}")
+            self._choice = (data, audience, language)
         self._changes.changed(at_once=True)
 
     # -- the session ------------------------------------------------------------------------
@@ -230,23 +245,26 @@ class Preview:
         from reportgen.preview.pages import Document
 
         with self._condition:
-            data, audience = self._choice
+            data, audience, language = self._choice
             layouts = self._state.layouts
         try:
             if self._settings_problem:
                 raise PreviewError(self._settings_problem)
-            prepared = prepare(self._selection, data, audience)
+            prepared = prepare(self._selection, data, audience, language)
         except ReportgenError as error:
-            return {"status": "failed", "problems": _lines(error)}, None
+            return {"status": "failed", "problems": _lines(error), "warnings": ()}, None
         with self._condition:
-            if self._choice == (data, audience):  # else the page chose again meanwhile
-                self._choice = (prepared.data, prepared.audience)
+            if self._choice == (data, audience, language):  # else the page chose again
+                self._choice = (prepared.data, prepared.audience, prepared.language or None)
         choices = {
             "variant": "" if prepared.key is None else str(prepared.key),
             "data": prepared.data,
             "audience": prepared.audience,
+            "language": prepared.language,
             "data_files": prepared.data_files,
             "audiences": prepared.audiences,
+            "languages": prepared.languages,
+            "warnings": prepared.warnings,
         }
         if prepared.job is None or prepared.key is None:
             return {**choices, "status": "failed", "problems": prepared.problems}, None
@@ -284,7 +302,8 @@ class Preview:
 @dataclass(frozen=True)
 class Prepared:
     """The chosen variant, loaded and checked, and its layout job (None, with ``problems`` and
-    no ``key``, when the data or profile has errors)."""
+    no ``key``, when the data, profile or catalog has errors). ``warnings`` name what a draft
+    translation shows untranslated, as the command line prints them."""
 
     key: VariantKey | None
     data: str
@@ -294,13 +313,20 @@ class Prepared:
     job: Job | None
     page_limit: int | None = None
     problems: tuple[str, ...] = ()
+    language: str = ""  # "" until the data has loaded
+    languages: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
-def prepare(selection: Selection, data: str | None, audience: str | None) -> Prepared:
+def prepare(
+    selection: Selection, data: str | None, audience: str | None, language: str | None = None
+) -> Prepared:
     """Load the data file named ``data`` (default: the first) and the profile of ``audience``
-    (default: the first the briefing is for), tailor the briefing, and make its layout job, with
-    the limits `build` applies. Raises `ReportgenError` when there is nothing to choose from;
-    a problem in the chosen files comes back as ``problems``, with the choices still made."""
+    (default: the first the briefing is for), tailor the briefing, translate it into
+    ``language`` (default: the selection's, else the briefing's own) from the catalog beside
+    the data, as a draft where strings are untranslated, and make its layout job, with the
+    limits `build` applies. Raises `ReportgenError` when there is nothing to choose from; a
+    problem in the chosen files comes back as ``problems``, with the choices still made."""
     from reportgen.build.pipeline import LayoutJob, lay_out
     from reportgen.build.runner import Job
     from reportgen.discovery import find_data_files, find_profiles, select
@@ -338,9 +364,23 @@ def prepare(selection: Selection, data: str | None, audience: str | None) -> Pre
             from reportgen.discovery import display_name
 
             raise AudienceError(f"{display_name(profile)}: {error}") from error
+        languages = _languages(briefing.language, briefing.translations, loaded)
+        notes: tuple[str, ...] = ()
+        if language is None or language not in languages:
+            asked = selection.language
+            if asked is not None and asked not in languages:
+                notes = (
+                    f"{name}: not published in {asked} (its languages are "
+                    f"{', '.join(languages)}): shown in {languages[0]}",
+                )
+                logger.warning("%s", notes[0])
+            language = asked if asked in languages else languages[0]
+        failed = replace(failed, language=language, languages=languages, warnings=notes)
+        edition, shown, warnings = _translated(selection, chosen.path, tailored, language)
+        loaded = _audience_in(loaded, language)
     except ReportgenError as error:
         return replace(failed, problems=_lines(error))
-    key = VariantKey(briefing.id, audience)
+    key = VariantKey(briefing.id, audience, language)
     options = PdfOptions(
         # The page shows PDFium's drawing and text of the PDF: tags and PDF/A would only cost.
         draft=True,
@@ -354,8 +394,56 @@ def prepare(selection: Selection, data: str | None, audience: str | None) -> Pre
     )
     # As `build` lays it out: the same template folders and the same files it may load.
     roots = (*selection.template_dirs, BUILTIN_TEMPLATES, chosen.path.resolve().parent)
-    layout = LayoutJob(None, tailored, loaded, tuple(selection.template_dirs), roots, options)
-    return replace(failed, key=key, job=Job(key, lay_out, (layout,)), page_limit=loaded.page_limit)
+    layout = LayoutJob(None, shown, loaded, edition, tuple(selection.template_dirs), roots, options)
+    return replace(
+        failed,
+        key=key,
+        job=Job(key, lay_out, (layout,)),
+        page_limit=loaded.page_limit,
+        warnings=notes + warnings,
+    )
+
+
+def _languages(own: str, translations: Sequence[str], audience: Audience) -> tuple[str, ...]:
+    """The languages a briefing is published in for ``audience``: its own first, then its
+    translations, narrowed by the audience's ``languages`` where it names them (but never to
+    none: the briefing's own language is always there to show)."""
+    every = (own, *translations)
+    narrowed = audience.languages
+    if narrowed is None:
+        return every
+    return tuple(language for language in every if language in narrowed) or (own,)
+
+
+def _translated(
+    selection: Selection, data: Path, tailored: Briefing, language: str
+) -> tuple[Edition, Briefing, tuple[str, ...]]:
+    """The edition and the briefing as it shows in ``language``, and the strings it shows in
+    the briefing's own language, one line each as the command line prints them. A complete
+    translation is built as `build` builds it; an incomplete one as the draft
+    ``--allow-untranslated`` would build (its PDF is marked a draft), rather than refused."""
+    from reportgen.errors import DataError
+    from reportgen.translations.apply import Translator
+
+    translator = Translator(selection.template_dirs)
+    try:
+        edition, shown, _ = translator.edition(data, tailored, language)
+    except DataError as error:
+        # Refused as a finished edition: as a draft, if only untranslated strings stop it.
+        translator.allow_untranslated = True
+        edition, shown, _ = translator.edition(data, tailored, language)
+        own = tailored.language
+        untranslated = tuple(
+            f"{line} (shown in {own}: an incomplete draft)" for line in _lines(error)
+        )
+        return edition, shown, untranslated
+    return edition, shown, ()
+
+
+def _audience_in(audience: Audience, language: str) -> Audience:
+    """The profile with its texts (edition name, marking) in ``language``, where profiles
+    have them (as `build` lays a variant out)."""
+    return audience.for_language(language)
 
 
 def warm_preview_worker() -> None:

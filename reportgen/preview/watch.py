@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from reportgen.discovery import DATA_SUFFIXES
 from reportgen.resources import BUILTIN_TEMPLATES
 
 logger = logging.getLogger(__name__)
@@ -34,17 +35,31 @@ class WatchSet:
     files: tuple[Path, ...]
 
     def covers(self, path: Path) -> bool:
-        """Whether a change to ``path`` changes what the preview shows."""
+        """Whether a change to ``path`` changes what the preview shows: a catalog beside a
+        data file (``<stem>.<language>.po``, `editions.catalog_path`) counts as the data, even
+        one made after the preview started."""
         absolute = _absolute(path)
-        return absolute in self.files or any(absolute.is_relative_to(tree) for tree in self.trees)
+        return (
+            absolute in self.files
+            or any(absolute.is_relative_to(tree) for tree in self.trees)
+            or any(_is_catalog_of(absolute, file) for file in self.files)
+        )
+
+
+def _is_catalog_of(path: Path, data: Path) -> bool:
+    if data.suffix not in DATA_SUFFIXES or path.suffix != ".po" or path.parent != data.parent:
+        return False
+    stem, _, language = path.stem.rpartition(".")
+    return stem == data.stem and bool(language)
 
 
 def watch_set(
     data: Sequence[Path], template_dirs: Sequence[Path], settings_file: Path | None
 ) -> WatchSet:
     """What to watch for a preview of ``data`` (files and folders) with ``template_dirs``: the
-    data, every template folder and the built-in templates (profiles, templates, stylesheets,
-    fonts, images, and translation catalogs, wherever they sit in them), and the settings."""
+    data (with the translation catalogs beside each data file), every template folder and the
+    built-in templates (profiles, templates, stylesheets, fonts, images, and translation
+    catalogs, wherever they sit in them), and the settings."""
     trees = [BUILTIN_TEMPLATES, *(_absolute(folder) for folder in template_dirs)]
     files = [_absolute(settings_file)] if settings_file is not None else []
     for path in data:

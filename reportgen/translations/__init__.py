@@ -4,7 +4,8 @@
 `status` says how complete each one is. Builds do not use the catalogs yet.
 """
 
-from reportgen.translations.catalog import UpdateResult, catalog_path, read_catalog, update
+from reportgen.editions import catalog_path
+from reportgen.translations.catalog import UpdateResult, read_catalog, update
 from reportgen.translations.fields import Entry, translatable_entries
 from reportgen.translations.status import Finding, Status, status
 

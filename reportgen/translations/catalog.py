@@ -18,6 +18,7 @@ from babel.messages.pofile import PoFileError, denormalize, read_po, write_po
 from reportgen import files
 from reportgen.build.output import write_atomically
 from reportgen.discovery import display_name
+from reportgen.editions import catalog_path
 from reportgen.errors import CatalogError, Problem
 from reportgen.translations.fields import Entry
 
@@ -32,11 +33,6 @@ _PREVIOUS = "#| msgid "
 # as it is rather than rewritten with a new date.
 _STAMPS = (b'"POT-Creation-Date: ', b'"PO-Revision-Date: ')
 WIDTH = 79
-
-
-def catalog_path(data: Path, language: str) -> Path:
-    """The catalog of ``language`` for the briefing in ``data``: beside it, ``<stem>.<lang>.po``."""
-    return data.with_name(f"{data.stem}.{language}.po")
 
 
 def read_catalog(path: Path) -> Catalog:
@@ -61,7 +57,7 @@ def read_catalog(path: Path) -> Catalog:
     _read_previous(lines, catalog)
     problems = [
         Problem(shown, message.lineno, mismatch, message.context)
-        for message in _messages(catalog)
+        for message in messages_of(catalog)
         if isinstance(message.string, str)
         and message.string
         and not message.fuzzy
@@ -104,7 +100,7 @@ def _read_previous(lines: list[str], catalog: Catalog) -> None:
         elif pending is not None:
             blocks.append((number, denormalize("\n".join(pending))))
             pending = None
-    messages = sorted(_messages(catalog), key=lambda message: message.lineno or 0)
+    messages = sorted(messages_of(catalog), key=lambda message: message.lineno or 0)
     for block_line, previous in blocks:
         following = next((m for m in messages if (m.lineno or 0) >= block_line), None)
         if following is not None and following.fuzzy:
@@ -166,11 +162,11 @@ def update(
         previous = None
     else:
         # Compared as Babel writes it, so a file a PO editor wrapped its own way is left alone.
-        previous = _render(old)
+        previous = render_po(old)
         catalog = old
         added, stale, obsolete = _merge(catalog, template)
-    content = _render(catalog)
-    written = previous is None or _unstamped(previous) != _unstamped(content)
+    content = render_po(catalog)
+    written = previous is None or unstamped(previous) != unstamped(content)
     if written:
         write_atomically(path, content)
     return UpdateResult(path, len(template), added, stale, obsolete, written)
@@ -200,12 +196,12 @@ def _template(data: Path, entries: Iterable[Entry], language: str, project: str)
 
 def _merge(catalog: Catalog, template: Catalog) -> tuple[int, int, int]:
     """Merge ``template`` into ``catalog``; how many strings are new, newly stale, obsolete."""
-    before = {(m.id, m.context): m for m in _messages(catalog)}
+    before = {(m.id, m.context): m for m in messages_of(catalog)}
     known_obsolete = set(catalog.obsolete)
     translated = {m.id: m.string for m in before.values() if m.string and not m.fuzzy}
     catalog.update(template, no_fuzzy_matching=True)
     unmatched = []
-    for message in _messages(catalog):
+    for message in messages_of(catalog):
         previous = before.get((message.id, message.context))
         if previous is not None:
             # Babel takes the message from the template, which has no previous text.
@@ -230,16 +226,18 @@ def _merge(catalog: Catalog, template: Catalog) -> tuple[int, int, int]:
     return len(unmatched) - stale, stale, len(set(catalog.obsolete) - known_obsolete)
 
 
-def _messages(catalog: Catalog) -> list[Message]:
+def messages_of(catalog: Catalog) -> list[Message]:
     """The catalog's messages, without its header."""
     return [message for message in catalog if message.id]
 
 
-def _render(catalog: Catalog) -> bytes:
+def render_po(catalog: Catalog) -> bytes:
+    """The catalog as reportgen writes PO files: wrapped at WIDTH, previous texts kept."""
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=WIDTH, include_previous=True, sort_output=False)
     return buffer.getvalue()
 
 
-def _unstamped(content: bytes) -> list[bytes]:
+def unstamped(content: bytes) -> list[bytes]:
+    """The lines of a PO file but its time stamps: what says whether it changed."""
     return [line for line in content.splitlines() if not line.startswith(_STAMPS)]

@@ -26,6 +26,7 @@ class Entry:
     context: str
     text: str
     line: int | None
+    position: str = ""  # the index-based path, as validation errors and the line map give it
 
 
 def translatable_entries(
@@ -63,12 +64,12 @@ def _walk(
                 key = _item_key(item, index)
                 where, at = (*context, name, key), (*position, name, str(index))
                 if translatable and isinstance(item, str):
-                    yield Entry(".".join(where), item, lines.get(".".join(at)))
+                    yield Entry(".".join(where), item, lines.get(".".join(at)), ".".join(at))
                 elif isinstance(item, BaseModel):
                     yield from _walk(item, where, at, lines)
         elif translatable and isinstance(child, str):
-            line = lines.get(".".join((*position, name)))
-            yield Entry(".".join((*context, name)), child, line)
+            path = ".".join((*position, name))
+            yield Entry(".".join((*context, name)), child, lines.get(path), path)
         elif isinstance(child, BaseModel):
             yield from _walk(child, (*context, name), (*position, name), lines)
 

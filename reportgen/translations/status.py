@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen.discovery import display_name
-from reportgen.translations.catalog import catalog_path, read_catalog
+from reportgen.editions import catalog_path
+from reportgen.translations.catalog import read_catalog
 from reportgen.translations.fields import Entry
 
 MISSING = "missing"

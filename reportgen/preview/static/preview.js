@@ -8,6 +8,8 @@ const pages = document.getElementById("pages");
 const statusLine = document.getElementById("status");
 const problems = document.getElementById("problems");
 const problemLines = document.getElementById("problem-lines");
+const warnings = document.getElementById("warnings");
+const warningLines = document.getElementById("warning-lines");
 let zoom = Number(sessionStorage.getItem("reportgen.zoom")) || 1;
 let shown = { build: 0, texts: [], variant: "", session: "" };
 let latest = null; // the newest state heard
@@ -120,6 +122,7 @@ function render(state) {
   document.title = `${state.variant || "reportgen"} - preview`;
   setChoices(document.getElementById("data"), state.data_files, state.data);
   setChoices(document.getElementById("audience"), state.audiences, state.audience);
+  setChoices(document.getElementById("language"), state.languages, state.language);
   const built = state.built_at
     ? `last good build ${new Date(state.built_at).toLocaleTimeString()}, ${state.pages} ${state.pages === 1 ? "page" : "pages"}, ${state.seconds.toFixed(1)} s`
     : "no good build yet";
@@ -127,13 +130,16 @@ function render(state) {
   statusLine.textContent = {
     starting: "starting…",
     building: `rebuilding… · ${built}`,
-    ready: built,
+    ready: state.warnings.length ? `${built} · ${state.warnings.length} ${state.warnings.length === 1 ? "warning" : "warnings"}` : built,
     failed: `failed · ${built}`,
   }[state.status];
   const failing = state.problems.length > 0 && state.status !== "building";
   if (state.status !== "building") {
     problems.hidden = !failing;
     problemLines.textContent = state.problems.join("\n");
+    // A draft's untranslated strings: said while there are pages to read, never over an error.
+    warnings.hidden = failing || state.warnings.length === 0;
+    warningLines.textContent = state.warnings.join("\n");
   }
   document.getElementById("empty").hidden = state.build > 0 || state.status === "starting";
   showing = showing.then(() => show(state)).catch((error) => console.error(error));
@@ -160,6 +166,7 @@ function select() {
     body: JSON.stringify({
       data: document.getElementById("data").value,
       audience: document.getElementById("audience").value,
+      language: document.getElementById("language").value,
     }),
   });
 }
@@ -172,6 +179,7 @@ document.getElementById("zoom-fit").addEventListener("click", () => {
 });
 document.getElementById("data").addEventListener("change", select);
 document.getElementById("audience").addEventListener("change", select);
+document.getElementById("language").addEventListener("change", select);
 document.addEventListener("keydown", (event) => {
   if (!(event.ctrlKey || event.metaKey)) return;
   if (event.key === "+" || event.key === "=") { event.preventDefault(); step(1); }
