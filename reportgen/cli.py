@@ -26,11 +26,10 @@ from typing import Any, NoReturn
 import click
 
 from reportgen import versions
-from reportgen.build import Shard, manifest
-from reportgen.build import build as build_briefing
-from reportgen.build import check as check_outputs
+from reportgen.build import manifest
 from reportgen.build.limits import DEFAULT_LIMITS, MIN_MEMORY_MIB, Limits
-from reportgen.build.plan import DEFAULT_OUTPUT
+from reportgen.build.output import DEFAULT_OUTPUT
+from reportgen.build.variants import Shard
 from reportgen.config import CONFIG_FILE, Settings, find_config, load_settings
 from reportgen.console import (
     ConsoleProgress,
@@ -312,6 +311,8 @@ def build(
     out = out or settings.out or DEFAULT_OUTPUT
     template_dirs = _folders(template_dirs) or settings.templates
     if check_only:
+        from reportgen.build.pipeline import check as check_outputs
+
         stale = check_outputs(
             data_paths,
             names,
@@ -331,10 +332,12 @@ def build(
         max_pages=max_pages or settings.max_pages or DEFAULT_LIMITS.max_pages,
         memory_mib=memory_limit or settings.memory_limit or DEFAULT_LIMITS.memory_mib,
     )
+    from reportgen.build import pipeline as build_pipeline
+
     progress = ConsoleProgress(quiet=as_json)
     try:
         with _warnings_as_errors(strict):
-            results = build_briefing(
+            results = build_pipeline.build(
                 data_paths,
                 names,
                 out,

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 import click
 
-from reportgen.build import BuiltFile, Progress
+from reportgen.build.progress import BuiltFile, Progress
 from reportgen.build.variants import VariantKey
 from reportgen.errors import ReportgenError, VariantsFailedError
 

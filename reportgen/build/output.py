@@ -8,6 +8,8 @@ from pathlib import Path
 
 from reportgen.errors import BuildError
 
+DEFAULT_OUTPUT = Path("output")  # where a build writes when not told
+
 
 def write_atomically(target: Path, content: bytes) -> None:
     """Write ``content`` to ``target`` so that readers see the old file or the new, never half.

@@ -16,8 +16,9 @@ from reportgen.build import manifest
 from reportgen.build.inputs import content_sha256, variant_digest
 from reportgen.build.limits import DEFAULT_LIMITS, Limits
 from reportgen.build.lock import output_lock
-from reportgen.build.output import remove_leftovers, write_all
-from reportgen.build.plan import DEFAULT_OUTPUT, Plan, Status, make_plan
+from reportgen.build.output import DEFAULT_OUTPUT, remove_leftovers, write_all
+from reportgen.build.plan import Plan, Status, make_plan
+from reportgen.build.progress import BuiltFile, Progress
 from reportgen.build.variants import Shard, VariantKey
 from reportgen.discovery import DataFile, find_profiles, select
 from reportgen.errors import (
@@ -48,41 +49,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DataPaths = Path | Sequence[Path]
-
-
-@dataclass(frozen=True)
-class BuiltFile:
-    """A PDF a build covers: ``rebuilt`` is False when it was up to date and kept as it was."""
-
-    key: VariantKey
-    path: Path
-    pages: int
-    size: int
-    rebuilt: bool = True
-
-    @property
-    def briefing(self) -> str:
-        return self.key.briefing
-
-    @property
-    def audience(self) -> str:
-        return self.key.audience
-
-
-class Progress:
-    """Receives what a build is doing; the CLI subclasses it to print. Does nothing itself."""
-
-    def waiting(self, message: str) -> None:
-        """Another build holds the output folder; this one waits for it."""
-
-    def started(self, key: VariantKey) -> None:
-        """A variant's layout started."""
-
-    def finished(self, key: VariantKey, error: ReportgenError | None, seconds: float) -> None:
-        """A variant's layout ended, with the error it failed with (None when it succeeded)."""
-
-    def unchanged(self, key: VariantKey) -> None:
-        """A variant was up to date and kept."""
 
 
 @dataclass(frozen=True)
@@ -337,7 +303,13 @@ def _build(
             for variant in prepared.values():
                 if not force and variant.status.entry is not None:
                     kept[variant.key] = variant.status.entry
-            waiting = [variant for key, variant in prepared.items() if key not in kept]
+            # Longest first, so that the last layout to end is a short one: the size of what
+            # a variant shows (its data, and its translations) stands for its layout time.
+            waiting = sorted(
+                (variant for key, variant in prepared.items() if key not in kept),
+                key=lambda v: len(v.embedded_data) + len(v.embedded_catalog),
+                reverse=True,
+            )
             rendered, refused = _render_first(renderer, waiting[:workers], template_dirs, progress)
             failures |= refused
             layouts = [

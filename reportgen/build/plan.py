@@ -14,8 +14,6 @@ from reportgen.discovery import DataFile, find_data_files, find_profiles, select
 from reportgen.editions import catalog_path
 from reportgen.pdf.standards import PdfVariantName
 
-DEFAULT_OUTPUT = Path("output")
-
 
 @dataclass(frozen=True)
 class Status:
