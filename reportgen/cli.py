@@ -463,7 +463,8 @@ def translations_update(
     for result in results:
         click.echo(
             f"{'wrote' if result.written else 'unchanged'} {display_name(result.path)}: "
-            f"{result.strings} strings, {result.added} new, {result.stale} stale, "
+            f"{result.strings} string{'s' * (result.strings != 1)}, {result.added} new, "
+            f"{result.stale} stale, "
             f"{result.obsolete} obsolete"
         )
 

@@ -406,7 +406,7 @@ def test_the_command_refreshes_a_template_folders_catalogs(tmp_path: Path) -> No
         main, ["translations", "update", "--templates", str(tmp_path), "--language", "es"]
     )
     assert made.exit_code == 0, made.output
-    assert "wrote" in made.output and "1 strings, 1 new, 0 stale, 0 obsolete" in made.output
+    assert "wrote" in made.output and "1 string, 1 new, 0 stale, 0 obsolete" in made.output
     again = runner.invoke(main, ["translations", "update", "--templates", str(tmp_path)])
     assert again.exit_code == 0, again.output
     assert again.output.startswith("unchanged ")
