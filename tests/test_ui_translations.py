@@ -4,6 +4,7 @@ catalog kept complete, locale formatting, drafts, per-language profiles and hyph
 from __future__ import annotations
 
 import datetime as dt
+import os
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
@@ -494,3 +495,19 @@ def test_a_spanish_paragraph_is_hyphenated(tmp_path: Path) -> None:
     broken = [line for line in lines if line.endswith(("-", "\u2010", "\u00ad"))]
     assert broken, lines
     assert Decimal(len(lines)) > 3
+
+
+def test_extraction_reads_templates_as_the_build_does(tmp_path: Path) -> None:
+    """A link out of the folder, a pipe and a huge file, each named like a template, are not
+    opened to find messages (a pipe would hang, the link would leak): only real templates."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "own.html.j2").write_text("{{ _('Prepared for the minister') }}\n")
+    (folder / "leak.html.j2").symlink_to("/etc/passwd")
+    os.mkfifo(folder / "pipe.html.j2")
+    (folder / "huge.html.j2").write_text("{{ _('Never read') }}" + " " * (2 * 1024 * 1024))
+
+    used = {key[1] for key in used_messages([folder])}
+
+    assert "Prepared for the minister" in used
+    assert "Never read" not in used

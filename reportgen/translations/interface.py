@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gettext
+import io
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -18,11 +19,12 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
-from babel.messages.extract import extract_from_dir, extract_from_file
+from babel.messages.extract import extract, extract_from_file
 
+from reportgen import files
 from reportgen.build.output import write_atomically
 from reportgen.discovery import display_name
-from reportgen.errors import CatalogError, Problem
+from reportgen.errors import CatalogError, FileRefusedError, Problem
 from reportgen.resources import BUILTIN_TEMPLATES, template_search_path
 from reportgen.translations.catalog import (
     UpdateResult,
@@ -199,9 +201,7 @@ def used_messages(template_dirs: Sequence[Path] = ()) -> dict[MessageKey, UsedMe
         match.group(1)
         for relative, folder in chosen.items()
         if folder != BUILTIN_TEMPLATES
-        for match in _BUILTIN_REFERENCE.finditer(
-            (folder / relative).read_text(encoding="utf-8", errors="replace")
-        )
+        for match in _BUILTIN_REFERENCE.finditer(_template_text(folder, relative))
     }
     used: dict[MessageKey, UsedMessage] = {}
     for folder in search_path:
@@ -214,6 +214,20 @@ def used_messages(template_dirs: Sequence[Path] = ()) -> dict[MessageKey, UsedMe
     for found in _code_messages():
         used.setdefault(found.key, found)
     return used
+
+
+def _template_bytes(folder: Path, relative: str) -> bytes:
+    """A template as the build reads it (`reportgen.files`: a regular file within its cap,
+    inside its folder), or nothing: a link out of the folder, a pipe or a huge file named
+    ``*.j2`` is never opened here, and the build refuses it by name where it is used."""
+    try:
+        return files.read_bytes(folder / relative, files.TEMPLATE, (folder,))
+    except FileRefusedError:
+        return b""
+
+
+def _template_text(folder: Path, relative: str) -> str:
+    return _template_bytes(folder, relative).decode("utf-8", errors="replace")
 
 
 def _template_files(folder: Path) -> list[str]:
@@ -232,23 +246,25 @@ def _template_files(folder: Path) -> list[str]:
 
 def _extract(folder: Path) -> Iterator[UsedMessage]:
     """The messages of the templates in ``folder``, by Babel's Jinja extractor with the
-    environment's own options."""
+    environment's own options, each template read by `_template_bytes`."""
     options = {name: str(value).lower() for name, value in ENVIRONMENT_OPTIONS.items()}
     options["trimmed"] = str(TRIMMED).lower()
-    patterns = [(f"{prefix}**", "ignore") for prefix in _SKIPPED.get(folder, ())]
-    patterns.append(("**.j2", _EXTRACTOR))
-    for filename, line, message, comments, context in extract_from_dir(
-        folder,
-        method_map=patterns,
-        options_map={"**.j2": options},
-        comment_tags=(TRANSLATOR_COMMENT,),
-        strip_comment_tags=True,
-    ):
-        if isinstance(message, tuple):
-            singular, plural = str(message[0]), str(message[1]) if len(message) > 1 else None
-        else:
-            singular, plural = str(message), None
-        yield UsedMessage((context, singular), folder / filename, line, plural, tuple(comments))
+    for relative in _template_files(folder):
+        path = folder / relative
+        content = _template_bytes(folder, relative)
+        for line, message, comments, context in extract(
+            _EXTRACTOR,
+            io.BytesIO(content),
+            comment_tags=(TRANSLATOR_COMMENT,),
+            options=options,
+            strip_comment_tags=True,
+        ):
+            if isinstance(message, tuple):
+                singular = str(message[0])
+                plural = str(message[1]) if len(message) > 1 else None
+            else:
+                singular, plural = str(message), None
+            yield UsedMessage((context, singular), path, line, plural, tuple(comments))
 
 
 def _code_messages() -> Iterator[UsedMessage]:
