@@ -377,7 +377,7 @@ def prepare(
             language = asked if asked in languages else languages[0]
         failed = replace(failed, language=language, languages=languages, warnings=notes)
         edition, shown, warnings = _translated(selection, chosen.path, tailored, language)
-        loaded = _audience_in(loaded, language)
+        loaded = loaded.for_language(language)
     except ReportgenError as error:
         return replace(failed, problems=_lines(error))
     key = VariantKey(briefing.id, audience, language)
@@ -438,12 +438,6 @@ def _translated(
         )
         return edition, shown, untranslated
     return edition, shown, ()
-
-
-def _audience_in(audience: Audience, language: str) -> Audience:
-    """The profile with its texts (edition name, marking) in ``language``, where profiles
-    have them (as `build` lays a variant out)."""
-    return audience.for_language(language)
 
 
 def warm_preview_worker() -> None:
