@@ -77,13 +77,26 @@ def _wait_for(condition: object, seconds: float = 10.0) -> None:
         time.sleep(0.02)
 
 
+def test_a_save_the_moment_the_watchers_are_made_is_seen(tmp_path: Path) -> None:
+    # The preview builds once the watchers are made, and a user may save during that first
+    # build: the watchers must already be armed, not merely started.
+    briefing, looks, settings = _project(tmp_path)
+    seen: set[Path] = set()
+    watchers = Watchers(WatchSet((looks,), (briefing, settings)), seen.update)
+    try:
+        briefing.write_text("id: saved\n", encoding="utf-8")
+        (looks / "style" / "look.css").write_text("p { color: blue }\n", encoding="utf-8")
+        _wait_for(lambda: {briefing, looks / "style" / "look.css"} <= seen)
+    finally:
+        watchers.close()
+
+
 def test_a_burst_of_saves_is_one_rebuild_and_other_files_none(tmp_path: Path) -> None:
     briefing, looks, settings = _project(tmp_path)
     # Settling long enough that however the machine is loaded the burst falls inside it.
     changes = Changes(settle=0.5)
     watchers = Watchers(WatchSet((looks,), (briefing, settings)), changes.changed)
     try:
-        time.sleep(0.3)  # the watchers have started
         (tmp_path / "notes.txt").write_text("not an input", encoding="utf-8")
         (tmp_path / "data" / "other.yaml").write_text("id: y\n", encoding="utf-8")
         time.sleep(0.5)

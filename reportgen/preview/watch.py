@@ -18,6 +18,8 @@ logger = logging.getLogger(__name__)
 # of `schedule.Changes` does the rest. How often (ms) a watcher checks that it should stop.
 _STEP_MS = 20
 _STOP_CHECK_MS = 200
+# How long a new watcher may take to arm before the preview goes on without it.
+_ARM_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,8 @@ class Watchers:
     """Threads that call ``on_change`` with the changed paths of each save in ``watched``.
 
     One thread watches the trees recursively, another the single files' folders (not
-    recursively). `close` stops both and waits for them.
+    recursively). Made once both watch (a save from then on is seen, however loaded the
+    machine); `close` stops both and waits for them.
     """
 
     def __init__(self, watched: WatchSet, on_change: Callable[[set[Path]], None]) -> None:
@@ -94,21 +97,27 @@ class Watchers:
         self._on_change = on_change
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._armed: list[threading.Event] = []
         folders = tuple(dict.fromkeys(path.parent for path in watched.files))
         for roots, recursive in ((watched.trees, True), (folders, False)):
             if roots:
+                armed = threading.Event()
                 thread = threading.Thread(
                     target=self._watch,
-                    args=(roots, recursive),
+                    args=(roots, recursive, armed),
                     name=f"reportgen-watch-{'trees' if recursive else 'files'}",
                     daemon=True,
                 )
                 self._threads.append(thread)
+                self._armed.append(armed)
         # Started only once every thread is made, so a failure leaves nothing running.
         for thread in self._threads:
             thread.start()
+        for armed in self._armed:
+            if not armed.wait(_ARM_SECONDS):
+                logger.warning("a watcher took over %s s to start", _ARM_SECONDS)
 
-    def _watch(self, roots: tuple[Path, ...], recursive: bool) -> None:
+    def _watch(self, roots: tuple[Path, ...], recursive: bool, armed: threading.Event) -> None:
         import watchfiles
 
         default = watchfiles.DefaultFilter()
@@ -125,10 +134,17 @@ class Watchers:
                 stop_event=self._stop,
                 recursive=recursive,
                 raise_interrupt=False,
+                # Its first yield, empty or not, comes once the watch is armed: the thread
+                # starts before inotify watches anything, and a save in between would be lost.
+                yield_on_timeout=True,
             ):
-                self._on_change({Path(path) for _, path in changes})
+                armed.set()
+                if changes:
+                    self._on_change({Path(path) for _, path in changes})
         except Exception:  # a watcher that fails must not take the preview down with it
             logger.warning("watching %s stopped", ", ".join(map(str, roots)), exc_info=True)
+        finally:
+            armed.set()  # one that failed to start holds nothing up
 
     def close(self) -> None:
         self._stop.set()
