@@ -8,22 +8,23 @@ import io
 import json
 import logging
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from reportgen import versions
+from reportgen.attachments import (
+    BUILD_RECORD_NAME,
+    CATALOG_NAME,
+    SOURCE_DATA_NAME,
+    catalog_name,
+    derived_figures,
+    models_sha256,
+)
 from reportgen.build.variants import VariantKey
 from reportgen.errors import ReportgenError
 from reportgen.models import Briefing
 from reportgen.pdf import EmbeddedFile
-
-SOURCE_DATA_NAME = "briefing.json"
-BUILD_RECORD_NAME = "build-record.json"
-# A translated edition also carries the translations it used, named as its catalog would be
-# beside the extracted data: briefing.<language>.po, which a rebuild of briefing.json reads.
-CATALOG_NAME = re.compile(r"briefing\.([a-z]{2,3}(?:-[A-Z]{2})?)\.po")
 
 logger = logging.getLogger(__name__)
 
@@ -57,27 +58,36 @@ def tailored_data(briefing: Briefing) -> bytes:
     return briefing.model_dump_json(round_trip=True, indent=2).encode() + b"\n"
 
 
-def catalog_name(language: str) -> str:
-    return f"briefing.{language}.po"
+def derived_record(briefing: Briefing, data: bytes) -> list[list[Any]]:
+    """The figures the models derive from ``briefing`` that its embedded ``data`` (as
+    `tailored_data` wrote it) leaves out, for the build record."""
+    return derived_figures(briefing.model_dump(mode="json"), json.loads(data))
 
 
 def embedded_files(
-    key: VariantKey, data: bytes, inputs_sha256: str, catalog: bytes = b""
+    key: VariantKey,
+    data: bytes,
+    inputs_sha256: str,
+    catalog: bytes = b"",
+    derived: list[list[Any]] | None = None,
 ) -> tuple[EmbeddedFile, ...]:
     """The variant's briefing data (`tailored_data`), the translations it used (``catalog``,
     a PO file, in a translated edition) and the record of how the PDF was built.
 
     The data is the *tailored* briefing: a public PDF carries nothing it does not show, and
     its catalog only the strings it shows. The record's digest is the one the manifest keeps
-    for the PDF.
+    for the PDF. It says which model code validated the data and, as ``derived``, the figures
+    that code derived from it (`derived_record`), so `diff` need not validate it again.
     """
-    record = {
+    record: dict[str, Any] = {
         "briefing": key.briefing,
         "audience": key.audience,
         "language": key.language,
         "inputs_sha256": inputs_sha256,
         "software": versions.software(),
     }
+    if derived is not None:
+        record |= {"models_sha256": models_sha256(), "derived": derived}
     return (
         EmbeddedFile(
             name=SOURCE_DATA_NAME,
@@ -89,7 +99,9 @@ def embedded_files(
         EmbeddedFile(
             name=BUILD_RECORD_NAME,
             description="How this PDF was built: variant, digest of inputs, software versions",
-            content=json.dumps(record, indent=2, sort_keys=True).encode() + b"\n",
+            # Keys in the order written here (the same for every build), not sorted: the
+            # derived figures keep the models' field order, as a validated dump has it.
+            content=json.dumps(record, indent=2).encode() + b"\n",
             media_type="application/json",
             relationship="Data",
         ),

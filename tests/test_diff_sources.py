@@ -15,6 +15,7 @@ import pytest
 from reportgen.build import build
 from reportgen.build.variants import VariantKey
 from reportgen.diff import diff, read_side
+from reportgen.diff.sources import Edition
 from reportgen.errors import DiffError
 from reportgen.loading import load_briefing
 from reportgen.provenance import tailored_data
@@ -221,3 +222,56 @@ def test_reading_built_folders_lays_nothing_out(builds: dict[str, Path], tmp_pat
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path
     )
     assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_a_folder_built_by_this_model_code_is_read_without_validating_again(
+    builds: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The build record names the model code that validated the data and carries the figures
+    # it derived: reading it gives what validating again would, and Pydantic is not asked.
+    import reportgen.attachments
+    from reportgen.diff import sources
+
+    validated: list[VariantKey] = []
+    validate = sources._validated
+
+    def counting(pdf: Path, key: VariantKey, data: bytes, pages: int | None) -> Edition:
+        validated.append(key)
+        return validate(pdf, key, data, pages)
+
+    monkeypatch.setattr(sources, "_validated", counting)
+    side = read_side(builds["edited"])
+    known = {key: ref.load() for key, ref in side.editions.items()}
+    assert validated == []
+    budget = next(s for s in known[PUBLIC].data["sections"] if "schedule" in s)
+    assert budget["schedule"] and "final_percent_of_base" in budget
+
+    # Other model code: each edition is validated, and is the same edition.
+    monkeypatch.setattr(reportgen.attachments, "models_sha256", lambda: "0" * 64)
+    again = {key: ref.load() for key, ref in read_side(builds["edited"]).editions.items()}
+    assert sorted(validated) == sorted(known)
+    for key, edition in known.items():
+        assert json.dumps(again[key].data) == json.dumps(edition.data)  # order too
+        assert again[key] == edition
+
+
+def test_derived_figures_that_do_not_fit_the_data_are_not_used(
+    builds: dict[str, Path], tmp_path: Path
+) -> None:
+    from reportgen.attachments import with_derived
+
+    data = {"sections": [{"id": "a"}], "id": "b"}
+    assert with_derived(json.loads(json.dumps(data)), [[["sections", 0, "total"], 3]]) == {
+        "sections": [{"id": "a", "total": 3}],
+        "id": "b",
+    }
+    for misfit in (
+        None,
+        "schedule",
+        [[["sections", 1, "total"], 3]],  # no such item
+        [[["sections", True, "total"], 3]],  # a bool is no index
+        [[["sections", 0, "id"], "c"]],  # a field the data has: not derived
+        [[[], 3]],
+        [["sections", 3]],
+    ):
+        assert with_derived(json.loads(json.dumps(data)), misfit) is None, misfit

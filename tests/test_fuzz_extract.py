@@ -26,10 +26,11 @@ from fuzzing import fuzz_settings
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from reportgen.attachments import BUILD_RECORD_NAME, SOURCE_DATA_NAME
 from reportgen.build import build
 from reportgen.cli import main
 from reportgen.errors import ReportgenError
-from reportgen.provenance import BUILD_RECORD_NAME, SOURCE_DATA_NAME, extract
+from reportgen.provenance import extract
 from reportgen.resources import EXAMPLE_BRIEFING
 
 OURS = (SOURCE_DATA_NAME, BUILD_RECORD_NAME)

@@ -13,12 +13,13 @@ import pytest
 from click.testing import CliRunner
 from conftest import english_only
 
+from reportgen.attachments import BUILD_RECORD_NAME
 from reportgen.build import BuiltFile, Shard, VariantKey, build, check
 from reportgen.build.manifest import MANIFEST_NAME, load
 from reportgen.cli import main
 from reportgen.errors import DataError
 from reportgen.models import Briefing
-from reportgen.provenance import BUILD_RECORD_NAME, extract
+from reportgen.provenance import extract
 from reportgen.resources import EXAMPLE_BRIEFING
 
 SHIPPED_ID = "id: mexico-multilateral-human-rights\n"

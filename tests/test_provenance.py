@@ -13,11 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from reportgen import provenance
+from reportgen.attachments import BUILD_RECORD_NAME, SOURCE_DATA_NAME, models_sha256
 from reportgen.build import BuiltFile, build
 from reportgen.cli import main
 from reportgen.errors import ReportgenError
 from reportgen.loading import load_briefing
-from reportgen.provenance import BUILD_RECORD_NAME, SOURCE_DATA_NAME, extract
+from reportgen.provenance import extract
 
 
 @pytest.mark.parametrize("name", ["delegation", "executive", "public"])
@@ -43,6 +44,10 @@ def test_extract_round_trips_to_the_same_bytes(
     record = json.loads((tmp_path / "x" / BUILD_RECORD_NAME).read_text())
     assert (record["audience"], record["language"]) == ("public", "en")
     assert len(record["inputs_sha256"]) == 64
+    # Which model code validated the data, and the budget figures it derived (`diff` reads them).
+    assert record["models_sha256"] == models_sha256()
+    derived_fields = {path[-1] for path, _ in record["derived"]}
+    assert derived_fields == {"schedule", "final_percent_of_base", "shortfall_points"}
 
     load_briefing(data)  # the extracted data validates
     # In the original's language: the data lists its translations, whose catalogs the PDF

@@ -10,7 +10,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reportgen.build import manifest
 from reportgen.build.inputs import content_sha256, variant_digest
@@ -472,6 +472,7 @@ class _Prepared:
     profile: Path
     embedded_data: bytes  # the tailored briefing in its own language
     embedded_catalog: bytes  # the translations used ("" in the briefing's own language)
+    derived: list[list[Any]]  # the figures the models derive from it, for the build record
     content_sha256: str
     inputs_sha256: str
     status: Status
@@ -489,7 +490,11 @@ class _Prepared:
         options = PdfOptions(
             variant=self.pdf_variant,
             embedded=embedded_files(
-                self.key, self.embedded_data, self.inputs_sha256, self.embedded_catalog
+                self.key,
+                self.embedded_data,
+                self.inputs_sha256,
+                self.embedded_catalog,
+                self.derived,
             ),
             date=self.briefing.date,
             fonts=tuple(
@@ -569,7 +574,7 @@ def _tailor(
     if not keys:
         return {}, {}
     from reportgen.audiences import load_profiles, tailor
-    from reportgen.provenance import tailored_data
+    from reportgen.provenance import derived_record, tailored_data
     from reportgen.translations.apply import Translator
 
     audiences = load_profiles(plan.profiles)
@@ -612,6 +617,7 @@ def _tailor(
             profile=plan.profiles[key.audience],
             embedded_data=embedded,
             embedded_catalog=catalog,
+            derived=derived_record(tailored, embedded),
             content_sha256=content,
             inputs_sha256=digest,
             status=plan.status(key, data, content),

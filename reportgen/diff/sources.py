@@ -287,15 +287,19 @@ def _recorded_edition(
 ) -> Edition:
     """A PDF that is the file its manifest records: its data is read with PDFium, which takes
     milliseconds where the careful reader takes a tenth of a second, and kept only if it is, to
-    the byte, the data the manifest says the build embedded. Else it is read as any PDF."""
+    the byte, the data the manifest says the build embedded. Its build record says whether the
+    model code that validated it is this reportgen's: then it is known valid, with the figures
+    the record carries, without validating it again. Else it is validated, or read as any PDF."""
     recorded = _recorded_data(pdf, key, content_sha256)
     if recorded is not None:
-        data, catalog = recorded
-        try:
-            edition = _validated(pdf, key, data, pages)
-        except _NotValidError:
-            pass  # an older format: the careful reader gives the build record to say so
-        else:
+        data, catalog, record = recorded
+        edition = _known_valid(pdf, key, data, record, pages)
+        if edition is None:
+            try:
+                edition = _validated(pdf, key, data, pages)
+            except _NotValidError:
+                edition = None  # an older format: the careful reader gives the build record
+        if edition is not None:
             return replace(
                 edition, notes=notes + edition.notes, catalog=_translations(pdf, catalog)
             )
@@ -305,15 +309,15 @@ def _recorded_edition(
 
 def _recorded_data(
     pdf: Path, key: VariantKey, content_sha256: str
-) -> tuple[bytes, bytes | None] | None:
-    """The data the PDF embeds and, in a translated edition, its catalog: only if they are what
-    the manifest's digest says (`build.inputs.content_sha256`)."""
+) -> tuple[bytes, bytes | None, bytes | None] | None:
+    """The data the PDF embeds, in a translated edition its catalog, and its build record: only
+    if the data and catalog are what the manifest's digest says (`build.inputs.content_sha256`)."""
     import pypdfium2 as pdfium
 
+    from reportgen.attachments import BUILD_RECORD_NAME, SOURCE_DATA_NAME, catalog_name
     from reportgen.build.inputs import content_sha256 as digest_of
-    from reportgen.provenance import SOURCE_DATA_NAME, catalog_name
 
-    wanted = {SOURCE_DATA_NAME, catalog_name(key.language)}
+    wanted = {SOURCE_DATA_NAME, catalog_name(key.language), BUILD_RECORD_NAME}
     found: dict[str, bytes] = {}
     try:
         document = pdfium.PdfDocument(pdf)
@@ -337,7 +341,29 @@ def _recorded_data(
         if catalog is not None
         else hashlib.sha256(data).hexdigest()
     )
-    return (data, catalog) if digest == content_sha256 else None
+    return (data, catalog, found.get(BUILD_RECORD_NAME)) if digest == content_sha256 else None
+
+
+def _known_valid(
+    pdf: Path, key: VariantKey, data: bytes, record: bytes | None, pages: int
+) -> Edition | None:
+    """The edition, from data that the build record says this reportgen's model code
+    validated (`attachments.models_sha256`), with the figures that code derived from it: as
+    validating it again would give. None when the record does not say so (an older build, other
+    model code), or its figures do not fit the data."""
+    from reportgen.attachments import models_sha256, with_derived
+
+    try:
+        said = json.loads(record) if record is not None else None
+        document = json.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(said, dict) or said.get("models_sha256") != models_sha256():
+        return None
+    dumped = with_derived(document, said.get("derived"))
+    if not isinstance(dumped, dict):
+        return None
+    return Edition(key, dumped, pages=pages, notes=_id_notes(pdf, key, dumped.get("id")))
 
 
 def _carried_edition(
@@ -358,7 +384,8 @@ def _embedded(pdf: Path) -> tuple[bytes, dict[str, Any] | None, bytes | None]:
     """The data, build record and (in a translated edition) catalog the PDF carries
     (`provenance.extract`, into a scratch folder: it checks every attachment before it writes
     one)."""
-    from reportgen.provenance import BUILD_RECORD_NAME, CATALOG_NAME, SOURCE_DATA_NAME, extract
+    from reportgen.attachments import BUILD_RECORD_NAME, CATALOG_NAME, SOURCE_DATA_NAME
+    from reportgen.provenance import extract
 
     with tempfile.TemporaryDirectory(prefix="reportgen-diff-") as scratch:
         try:
@@ -435,13 +462,16 @@ def _validated(pdf: Path, key: VariantKey, data: bytes, pages: int | None) -> Ed
         if len(problems) > 1:
             problem += f" (and {len(problems) - 1} more)"
         raise _NotValidError(problem) from None
-    notes: tuple[str, ...] = ()
-    if briefing.id != key.briefing:
-        notes = (
-            f"{display_name(pdf)}: its build record names briefing {key.briefing}, "
-            f"its data {briefing.id}",
-        )
+    notes = _id_notes(pdf, key, briefing.id)
     return Edition(key, briefing.model_dump(mode="json"), pages=pages, notes=notes)
+
+
+def _id_notes(pdf: Path, key: VariantKey, data_id: object) -> tuple[str, ...]:
+    if data_id == key.briefing:
+        return ()
+    return (
+        f"{display_name(pdf)}: its build record names briefing {key.briefing}, its data {data_id}",
+    )
 
 
 def _edition(
