@@ -68,8 +68,8 @@ def embedded_files(
     key: VariantKey,
     data: bytes,
     inputs_sha256: str,
-    catalog: bytes = b"",
-    derived: list[list[Any]] | None = None,
+    catalog: bytes,
+    derived: list[list[Any]],
 ) -> tuple[EmbeddedFile, ...]:
     """The variant's briefing data (`tailored_data`), the translations it used (``catalog``,
     a PO file, in a translated edition) and the record of how the PDF was built.
@@ -79,15 +79,15 @@ def embedded_files(
     for the PDF. It says which model code validated the data and, as ``derived``, the figures
     that code derived from it (`derived_record`), so `diff` need not validate it again.
     """
-    record: dict[str, Any] = {
+    record = {
         "briefing": key.briefing,
         "audience": key.audience,
         "language": key.language,
         "inputs_sha256": inputs_sha256,
         "software": versions.software(),
+        "models_sha256": models_sha256(),
+        "derived": derived,
     }
-    if derived is not None:
-        record |= {"models_sha256": models_sha256(), "derived": derived}
     return (
         EmbeddedFile(
             name=SOURCE_DATA_NAME,

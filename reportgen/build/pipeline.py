@@ -10,7 +10,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from reportgen.build import manifest
 from reportgen.build.inputs import content_sha256, variant_digest
@@ -472,7 +472,7 @@ class _Prepared:
     profile: Path
     embedded_data: bytes  # the tailored briefing in its own language
     embedded_catalog: bytes  # the translations used ("" in the briefing's own language)
-    derived: list[list[Any]]  # the figures the models derive from it, for the build record
+    tailored: Briefing  # the briefing after its audience's cut, before translation
     content_sha256: str
     inputs_sha256: str
     status: Status
@@ -485,7 +485,7 @@ class _Prepared:
         against the variant's time limit), else the worker renders the templates itself."""
         from reportgen.build.runner import Job
         from reportgen.pdf import PdfOptions
-        from reportgen.provenance import embedded_files
+        from reportgen.provenance import derived_record, embedded_files
 
         options = PdfOptions(
             variant=self.pdf_variant,
@@ -494,7 +494,8 @@ class _Prepared:
                 self.embedded_data,
                 self.inputs_sha256,
                 self.embedded_catalog,
-                self.derived,
+                # Here, for the variants laid out only: the figures the build record carries.
+                derived_record(self.tailored, self.embedded_data),
             ),
             date=self.briefing.date,
             fonts=tuple(
@@ -574,7 +575,7 @@ def _tailor(
     if not keys:
         return {}, {}
     from reportgen.audiences import load_profiles, tailor
-    from reportgen.provenance import derived_record, tailored_data
+    from reportgen.provenance import tailored_data
     from reportgen.translations.apply import Translator
 
     audiences = load_profiles(plan.profiles)
@@ -617,7 +618,7 @@ def _tailor(
             profile=plan.profiles[key.audience],
             embedded_data=embedded,
             embedded_catalog=catalog,
-            derived=derived_record(tailored, embedded),
+            tailored=tailored,
             content_sha256=content,
             inputs_sha256=digest,
             status=plan.status(key, data, content),
